@@ -1,0 +1,93 @@
+"""Load the criteria (criteria/*.yaml): ids, titles, clauses, decision rules, rationale and remediation."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from auditor.paths import data_dir
+
+# The 11 criterion ids of the report contract; other criteria (OSAID components, MOF) are reported apart.
+CONTRACT_IDS = (
+    "source", "free-redistribution", "derived-works", "integrity", "persons-groups", "fields-of-endeavor",
+    "license-distribution", "not-product-specific", "no-restriction-other-software", "technology-neutral",
+    "data-transparency",
+)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    order: int
+    section: str  # osd | osai | osaid | mof
+    title: str
+    implements: str
+    question: str
+    version: int
+    evaluator: str
+    reads: tuple[str, ...]
+    decision: dict[str, str]
+    rationale: str
+    remediation: str
+    fails_on: tuple[str, ...] = ()
+    partial_on: tuple[str, ...] = ()
+    notes_on: tuple[str, ...] = ()
+
+    @property
+    def in_contract(self) -> bool:
+        return self.id in CONTRACT_IDS
+
+
+class CriteriaError(ValueError):
+    pass
+
+
+def criteria_dir() -> Path:
+    return data_dir("criteria")
+
+
+@cache
+def load_criteria(directory: Path | None = None) -> tuple[Criterion, ...]:
+    directory = directory or criteria_dir()
+    out = []
+    for path in sorted(directory.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict) or raw.get("id") != path.stem:
+            raise CriteriaError(f"{path.name}: 'id' must equal the file name")
+        try:
+            out.append(Criterion(
+                id=raw["id"], order=int(raw["order"]), section=str(raw["section"]), title=str(raw["title"]),
+                implements=str(raw["implements"]), question=str(raw["question"]), version=int(raw["version"]),
+                evaluator=str(raw["evaluator"]), reads=tuple(str(r) for r in raw.get("reads") or ()),
+                decision={str(k): str(v) for k, v in (raw.get("decision") or {}).items()},
+                rationale=str(raw["rationale"]).strip(), remediation=str(raw["remediation"]).strip(),
+                fails_on=tuple(raw.get("fails_on") or ()), partial_on=tuple(raw.get("partial_on") or ()),
+                notes_on=tuple(raw.get("notes_on") or ()),
+            ))
+        except KeyError as exc:
+            raise CriteriaError(f"{path.name}: missing {exc.args[0]!r}") from None
+    out.sort(key=lambda c: c.order)
+    return tuple(out)
+
+
+def criterion(criterion_id: str) -> Criterion:
+    for c in load_criteria():
+        if c.id == criterion_id:
+            return c
+    raise KeyError(criterion_id)
+
+
+@cache
+def criteria_version() -> str:
+    """Declared version plus a digest of every criteria and license file, so any change re-scores."""
+    root = criteria_dir()
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.yaml")) + sorted(root.rglob("*.json")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    declared = (root / "VERSION").read_text().strip() if (root / "VERSION").exists() else "0"
+    return f"{declared}+{digest.hexdigest()[:10]}"

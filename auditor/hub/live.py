@@ -1,0 +1,371 @@
+"""The live Hub, through `huggingface_hub`: its session, headers, token resolution and error classes.
+
+Every request has an explicit timeout and goes through `_retrying`, which retries 429/5xx and connection
+errors with backoff and jitter inside a total time budget. Weight files are never downloaded: parameter
+counts come from the Hub's safetensors summary, or from header range reads."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx2
+from huggingface_hub import HfApi, constants
+from huggingface_hub.errors import (
+    DisabledRepoError,
+    GatedRepoError,
+    HfHubHTTPError,
+    OfflineModeIsEnabled,
+    RemoteEntryNotFoundError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
+from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+
+from auditor import __version__
+from auditor.errors import HubUnreachable, RepoNotFound, redact, register_secret
+from auditor.evidence import (
+    READ_BINARY,
+    READ_ERROR,
+    READ_GATED,
+    READ_MISSING,
+    READ_OK,
+    READ_TOO_LARGE,
+    DatasetEvidence,
+    FetchProblem,
+    RepoEvidence,
+    RepoFile,
+    SafetensorsSummary,
+    TextFile,
+)
+from auditor.hub.base import ChildModel
+from auditor.repoid import validate_repo_id
+from auditor.safetensors_header import SafetensorsHeaderError, header_length, parse_header
+
+T = TypeVar("T")
+
+# Files whose text the audit reads when the repo has them (top level only).
+LICENSE_FILE = re.compile(r"^(licen[cs]e|copying|notice|use[_-]?policy|acceptable[_-]?use[\w.-]*|"
+                          r"responsible[_-]?use[\w.-]*|terms[_-]?of[_-]?use[\w.-]*)(\.(md|txt|rst))?$", re.I)
+MAX_LICENSE_FILES = 6
+MAX_DATASETS = 8
+MAX_SAFETENSORS_SHARDS = 128
+RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    budget: float = 60.0  # total seconds one audit may spend waiting on retries
+
+    @classmethod
+    def from_env(cls) -> RetryPolicy:
+        # Tests set AUDITOR_RETRY_BASE_DELAY=0 so fault injection does not sleep.
+        base = float(os.environ.get("AUDITOR_RETRY_BASE_DELAY", cls.base_delay))
+        return cls(base_delay=base, max_delay=max(base * 16, 0.0) if base else 0.0)
+
+
+def _status(exc: BaseException) -> int | None:
+    response = getattr(exc, "response", None)
+    return getattr(response, "status_code", None)
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    value = response.headers.get("Retry-After") if response is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, OfflineModeIsEnabled):
+        return False
+    if isinstance(exc, httpx2.TransportError | TimeoutError | ConnectionError):
+        return True
+    return isinstance(exc, HfHubHTTPError) and _status(exc) in RETRYABLE_STATUS
+
+
+def _is_unreachable(exc: BaseException) -> bool:
+    return isinstance(exc, httpx2.TransportError | TimeoutError | ConnectionError) or (
+        isinstance(exc, HfHubHTTPError) and (_status(exc) or 0) >= 500
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return redact(text)[:300]
+
+
+class LiveHub:
+    """Hub access over HTTP. `endpoint` defaults to HF_ENDPOINT (read by huggingface_hub at import)."""
+
+    source = "hub"
+
+    def __init__(self, token: str | bool | None = None, endpoint: str | None = None, timeout: float = 15.0,
+                 max_text_bytes: int = 2_000_000, retry: RetryPolicy | None = None):
+        self.endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
+        self.api = HfApi(endpoint=self.endpoint, token=token, library_name="model-openness-auditor",
+                         library_version=__version__)
+        # None = resolve the way huggingface_hub does (HF_TOKEN, then the login file); False = anonymous.
+        self.token: str | None = token if isinstance(token, str) else (
+            None if token is False else self._implicit_token())
+        register_secret(self.token)
+        self.timeout = timeout
+        self.max_text_bytes = max_text_bytes
+        self.retry = retry or RetryPolicy.from_env()
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _implicit_token() -> str | None:
+        from huggingface_hub import get_token
+
+        return get_token()
+
+    # -- transport -------------------------------------------------------------------------------------------------
+    def _headers(self) -> dict[str, str]:
+        return build_hf_headers(token=self.token or False, library_name="model-openness-auditor",
+                                library_version=__version__)
+
+    def _retrying(self, call: Callable[[], T]) -> T:
+        deadline = time.monotonic() + self.retry.budget
+        for attempt in range(1, self.retry.attempts + 1):
+            with self._lock:
+                self.requests += 1
+            try:
+                return call()
+            except Exception as exc:
+                if not _is_transient(exc) or attempt == self.retry.attempts:
+                    raise
+                delay = _retry_after(exc)
+                if delay is None:
+                    delay = min(self.retry.base_delay * 2 ** (attempt - 1), self.retry.max_delay)
+                    delay *= 0.5 + random.random()  # jitter so parallel audits do not retry in lockstep
+                if time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
+        def call() -> Any:
+            response = get_session().get(url, headers=self._headers(), params=params or {}, timeout=self.timeout)
+            hf_raise_for_status(response)
+            return response.json()
+
+        return self._retrying(call)
+
+    def _get_bytes(self, url: str, limit: int, byte_range: tuple[int, int] | None = None) -> tuple[bytes, bool]:
+        """GET at most `limit` bytes of `url`; returns (body, truncated)."""
+
+        def call() -> tuple[bytes, bool]:
+            headers = self._headers()
+            if byte_range is not None:
+                headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
+            with get_session().stream("GET", url, headers=headers, timeout=self.timeout,
+                                      follow_redirects=True) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    hf_raise_for_status(response)
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_bytes():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > limit:
+                        return b"".join(chunks)[:limit], True
+                return b"".join(chunks), False
+
+        return self._retrying(call)
+
+    def _file_url(self, repo_id: str, revision: str, path: str, repo_type: str = "model") -> str:
+        prefix = "" if repo_type == "model" else f"{repo_type}s/"
+        return f"{self.endpoint}/{prefix}{repo_id}/resolve/{quote(revision, safe='')}/{quote(path)}"
+
+    # -- the interface ---------------------------------------------------------------------------------------------
+    def repo(self, repo_id: str, revision: str | None = None) -> RepoEvidence:
+        validate_repo_id(repo_id)
+        url = f"{self.endpoint}/api/models/{repo_id}"
+        if revision is not None:
+            url += f"/revision/{quote(revision, safe='')}"
+        try:
+            info = self._get_json(url, {"blobs": True, "securityStatus": True})
+        except RevisionNotFoundError:
+            raise RepoNotFound(f"Revision '{revision}' does not exist in {repo_id}.") from None
+        except GatedRepoError:  # metadata of gated repos is public: this means private or missing
+            raise RepoNotFound(f"{repo_id} does not exist on the Hub or is not accessible.") from None
+        except (RepositoryNotFoundError, DisabledRepoError):
+            raise RepoNotFound(f"{repo_id} does not exist on the Hub or is not accessible.") from None
+        except Exception as exc:
+            if _is_unreachable(exc) or isinstance(exc, OfflineModeIsEnabled):
+                raise HubUnreachable(f"The Hub at {self.endpoint} could not be reached ({_one_line(exc)}).") from None
+            raise HubUnreachable(f"The Hub answered unexpectedly for {repo_id} ({_one_line(exc)}).") from None
+        if not isinstance(info, dict):
+            raise HubUnreachable(f"The Hub answered with something other than model metadata for {repo_id}.")
+        return self._evidence(repo_id, revision, info)
+
+    def _evidence(self, repo_id: str, requested: str | None, info: dict[str, Any]) -> RepoEvidence:
+        sha = str(info.get("sha") or "")
+        gated = info.get("gated") or False
+        problems: list[FetchProblem] = []
+        files = tuple(
+            RepoFile(path=str(s.get("rfilename")), size=s.get("size"), blob_id=s.get("blobId"),
+                     lfs_sha256=(s.get("lfs") or {}).get("sha256"))
+            for s in info.get("siblings") or [] if isinstance(s, dict) and s.get("rfilename")
+        )
+        card = info.get("cardData") if isinstance(info.get("cardData"), dict) else {}
+        config = info.get("config") if isinstance(info.get("config"), dict) else None
+        paths = {f.path for f in files}
+        can_read = not gated or bool(self.token)
+        texts: list[TextFile] = []
+
+        def read(path: str) -> None:
+            texts.append(self._read_text(repo_id, sha, path, can_read, problems))
+
+        if "README.md" in paths:
+            read("README.md")
+        license_link = card.get("license_link")
+        wanted = [p for p in sorted(paths) if "/" not in p and LICENSE_FILE.match(p)]
+        if isinstance(license_link, str) and license_link.lstrip("./") in paths:
+            wanted.insert(0, license_link.lstrip("./"))
+        for path in list(dict.fromkeys(wanted))[:MAX_LICENSE_FILES]:
+            read(path)
+        if "adapter_config.json" in paths:
+            read("adapter_config.json")
+        if config is None and "config.json" in paths:
+            read("config.json")  # the Hub usually inlines config; read the file only when it did not
+        safetensors = self._safetensors(repo_id, sha, info, files, can_read, problems)
+        datasets = tuple(self.dataset(d) for d in _as_list(card.get("datasets"))[:MAX_DATASETS])
+        for ds in datasets:
+            if ds.exists is None:
+                problems.append(FetchProblem(f"dataset:{ds.id}", ds.detail))
+        if config is not None:
+            import json
+
+            texts.append(TextFile(path="config.json", status=READ_OK, content=json.dumps(config, sort_keys=True),
+                                  detail="from model_info"))
+        return RepoEvidence(
+            repo_id=str(info.get("id") or repo_id), revision=sha, source=self.source,
+            fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), requested_revision=requested,
+            gated=gated if gated in ("auto", "manual") else bool(gated), private=bool(info.get("private")),
+            disabled=bool(info.get("disabled")), author=info.get("author"), library_name=info.get("library_name"),
+            pipeline_tag=info.get("pipeline_tag"), tags=tuple(str(t) for t in info.get("tags") or ()),
+            downloads=info.get("downloads"), likes=info.get("likes"), created_at=info.get("createdAt"),
+            last_modified=info.get("lastModified"), card_data=card, files=files, safetensors=safetensors,
+            texts=tuple(texts), datasets=datasets, security=info.get("securityRepoStatus"),
+            base_models_field=info.get("baseModels") if isinstance(info.get("baseModels"), dict) else None,
+            problems=tuple(problems),
+        )
+
+    def _read_text(self, repo_id: str, sha: str, path: str, can_read: bool, problems: list[FetchProblem]) -> TextFile:
+        if not can_read:
+            return TextFile(path, READ_GATED, detail="the repository is gated and no approved token was given")
+        try:
+            body, truncated = self._get_bytes(self._file_url(repo_id, sha, path), self.max_text_bytes)
+        except GatedRepoError:
+            return TextFile(path, READ_GATED, detail="the repository is gated and the token is not approved")
+        except RemoteEntryNotFoundError:
+            return TextFile(path, READ_MISSING, detail="listed but not found at this commit")
+        except Exception as exc:
+            problems.append(FetchProblem(path, _one_line(exc)))
+            return TextFile(path, READ_ERROR, detail=_one_line(exc))
+        if b"\x00" in body[:8192]:
+            return TextFile(path, READ_BINARY, detail="the file is binary, not text")
+        try:
+            content = body.decode("utf-8-sig")
+            detail = ""
+        except UnicodeDecodeError:
+            content = body.decode("utf-8", errors="replace")
+            detail = "not valid UTF-8; undecodable bytes replaced"
+        if truncated:
+            return TextFile(path, READ_TOO_LARGE, content=content, truncated=True,
+                            detail=f"only the first {self.max_text_bytes} bytes were read")
+        return TextFile(path, READ_OK, content=content, detail=detail)
+
+    def _safetensors(self, repo_id: str, sha: str, info: dict[str, Any], files: tuple[RepoFile, ...],
+                     can_read: bool, problems: list[FetchProblem]) -> SafetensorsSummary | None:
+        summary = info.get("safetensors")
+        if isinstance(summary, dict) and isinstance(summary.get("parameters"), dict):
+            params = {str(k): int(v) for k, v in summary["parameters"].items() if isinstance(v, int)}
+            return SafetensorsSummary(parameters=params, total=int(summary.get("total") or sum(params.values())),
+                                      source="hub-summary")
+        shards = [f for f in files if f.path.endswith(".safetensors")][:MAX_SAFETENSORS_SHARDS]
+        if not shards or not can_read:
+            return None
+        totals: dict[str, int] = {}
+        for shard in shards:
+            try:
+                header = self.read_safetensors_header(repo_id, sha, shard.path, shard.size)
+            except (SafetensorsHeaderError, Exception) as exc:
+                problems.append(FetchProblem(shard.path, f"safetensors header unreadable: {_one_line(exc)}"))
+                return None
+            for dtype, count in header.parameters.items():
+                totals[dtype] = totals.get(dtype, 0) + count
+        return SafetensorsSummary(parameters=totals, total=sum(totals.values()), source="headers")
+
+    def read_safetensors_header(self, repo_id: str, sha: str, path: str, size: int | None):
+        """Range-read and validate one safetensors header (one request, two for headers over 100 kB)."""
+        url = self._file_url(repo_id, sha, path)
+        prefix, _ = self._get_bytes(url, 100_008, (0, 100_007))
+        length = header_length(prefix)
+        if len(prefix) < 8 + length:
+            rest, _ = self._get_bytes(url, length, (8, length + 7))
+            prefix = prefix[:8] + rest
+        return parse_header(prefix[: 8 + length], size)
+
+    def dataset(self, dataset_id: str) -> DatasetEvidence:
+        try:
+            validate_repo_id(dataset_id)
+        except Exception:
+            return DatasetEvidence(id=str(dataset_id)[:200], exists=False, detail="not a valid Hub dataset id")
+        try:
+            info = self._get_json(f"{self.endpoint}/api/datasets/{dataset_id}")
+        except RepositoryNotFoundError as exc:
+            if isinstance(exc, GatedRepoError):
+                return DatasetEvidence(id=dataset_id, exists=True, gated=True)
+            return DatasetEvidence(id=dataset_id, exists=False, detail="not found on the Hub")
+        except Exception as exc:
+            return DatasetEvidence(id=dataset_id, exists=None, detail=_one_line(exc))
+        card = info.get("cardData") if isinstance(info, dict) and isinstance(info.get("cardData"), dict) else {}
+        lic = card.get("license")
+        return DatasetEvidence(id=dataset_id, exists=True, license=", ".join(map(str, _as_list(lic))) or None,
+                               gated=info.get("gated") if isinstance(info, dict) else None)
+
+    def children(self, repo_id: str, relation: str | None = None, limit: int | None = None) -> list[ChildModel]:
+        validate_repo_id(repo_id)
+        tag = f"base_model:{relation}:{repo_id}" if relation else f"base_model:{repo_id}"
+        out: list[ChildModel] = []
+
+        def call() -> list[Any]:
+            return list(self.api.list_models(filter=tag, limit=limit, expand=["tags", "downloads", "gated"]))
+
+        for model in self._retrying(call):
+            tags = list(model.tags or [])
+            rel = relation or next(
+                (t.split(":")[1] for t in tags if t.startswith("base_model:") and t.endswith(":" + repo_id)
+                 and t.count(":") >= 2), "unknown")
+            lic = next((t.split(":", 1)[1] for t in tags if t.startswith("license:")), None)
+            out.append(ChildModel(id=model.id, relation=rel, license=lic, downloads=model.downloads,
+                                  gated=model.gated))
+        return out
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, str | int | float)]
+    return []

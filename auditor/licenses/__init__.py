@@ -1,0 +1,1 @@
+"""License knowledge (criteria/licenses/*.yaml), aliases, text identification and red-flag heuristics."""

@@ -1,0 +1,199 @@
+"""What is published: weight formats, training and inference code, data information."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from auditor.card import as_str_list, card_value, readme
+from auditor.evidence import READ_OK, RepoEvidence
+from auditor.probes import CARD_FIELD, FILE, HUB_FIELD, Finding
+
+WEIGHT_FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("safetensors", (".safetensors",)),
+    ("pickle", (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")),
+    ("gguf", (".gguf", ".ggml")),
+    ("onnx", (".onnx",)),
+    ("keras", (".h5", ".keras", ".hdf5")),
+    ("flax", (".msgpack",)),
+    ("tflite", (".tflite",)),
+    ("coreml", (".mlmodel",)),
+)
+# Files with weight-like suffixes that are not weights.
+_NOT_WEIGHTS = re.compile(r"(^|/)(training_args|optimizer|scheduler|rng_state[^/]*|tokenizer[^/]*)\.(bin|pt|pth)$", re.I)
+INFERENCE_LIBRARIES = {
+    "transformers", "sentence-transformers", "diffusers", "peft", "timm", "open_clip", "spacy", "flair", "keras",
+    "gguf", "llama.cpp", "mlx", "onnx", "adapter-transformers", "fastai", "nemo", "paddlenlp", "setfit",
+    "span-marker", "stable-baselines3", "transformers.js", "vllm", "fairseq", "espnet", "speechbrain",
+    "sklearn", "tensorflowtts", "asteroid", "allennlp", "stanza", "fasttext", "pyannote-audio", "timesfm",
+    "unity-sentis", "ml-agents", "bertopic", "sample-factory", "pythae", "paddlepaddle", "tf-keras", "openvino",
+    "litert", "mlc-llm", "ctranslate2", "model2vec", "gliner",
+}
+_URL = re.compile(r"https?://[^\s)\]>\"'`]+", re.I)
+_CODE_HOST = re.compile(r"https?://(www\.)?(github\.com|gitlab\.com|codeberg\.org|bitbucket\.org|git\.)[^\s)\]>\"'`]*",
+                        re.I)
+_TRAIN_WORDS = re.compile(r"\b(train|training|pre-?train|fine-?tun|recipe|reproduc)", re.I)
+# Library and framework repositories: linking them is not publishing one's own training code.
+_GENERIC_REPOS = re.compile(
+    r"github\.com/(huggingface/(transformers|peft|trl|accelerate|datasets|diffusers|tokenizers|hub-docs)|"
+    r"pytorch/|tensorflow/|ggerganov/|ggml-org/|vllm-project/|microsoft/DeepSpeed|NVIDIA/Megatron|"
+    r"UKPLab/sentence-transformers|oobabooga/|lm-sys/|EleutherAI/lm-evaluation-harness|openai/)", re.I)
+_DATA_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*.*\b(training|pre-?training|fine-?tuning)\s+(data|dataset|corpus)", re.I | re.M)
+_DATA_SENTENCE = re.compile(
+    r"\b(trained|pre-?trained|fine-?tuned)\s+(on|using|with)\b[^.\n]{0,200}\b(data|dataset|corpus|corpora|tokens|"
+    r"pairs|sentences|documents|examples)", re.I)
+_PROCESSING = re.compile(r"\b(deduplicat\w*|filter(ed|ing)?|pre-?process\w*|clean(ed|ing)|quality\s+classifier|"
+                         r"decontaminat\w*|toxicity\s+filter|sampling\s+(ratio|weights)|data\s+mixture)\b", re.I)
+_DATASHEET = re.compile(r"\b(datasheet|data\s+card|dataset\s+card|training\s+data\s+summary)\b", re.I)
+_PAPER = re.compile(r"https?://(www\.)?(arxiv\.org/(abs|pdf)/|aclanthology\.org/|openreview\.net/|doi\.org/)[^\s)\]>]*",
+                    re.I)
+_DATASET_URL = re.compile(r"https?://huggingface\.co/datasets/([\w.-]+/[\w.-]+|[\w.-]+)", re.I)
+
+
+def _line_of(text: str, pos: int, offset: int = 1) -> int:
+    return text.count("\n", 0, pos) + offset
+
+
+def weight_files(evidence: RepoEvidence) -> list[tuple[str, str, int | None]]:
+    """(path, format, size) of every weight file in the repo."""
+    out = []
+    for f in evidence.files:
+        if _NOT_WEIGHTS.search(f.path):
+            continue
+        lower = f.path.lower()
+        for fmt, suffixes in WEIGHT_FORMATS:
+            if lower.endswith(suffixes):
+                out.append((f.path, fmt, f.size))
+                break
+    return out
+
+
+def publishes_weights(evidence: RepoEvidence) -> list[Finding]:
+    files = weight_files(evidence)
+    if not files:
+        return []
+    formats = sorted({fmt for _, fmt, _ in files})
+    gate = f" behind a {evidence.gated} access gate" if evidence.gated else ""
+    return [Finding("weights-published", f"{len(files)} weight file(s) published{gate} ({', '.join(formats)}).",
+                    "siblings", HUB_FIELD)]
+
+
+def links_training_code(evidence: RepoEvidence) -> list[Finding]:
+    """Code-host links in the card that sit near words about training (or in a `repository`/`code` field)."""
+    out: list[Finding] = []
+    for key in ("repository", "code", "github", "training_code", "repo"):
+        value = card_value(evidence, key)
+        values, _ = as_str_list(value)
+        for v in values:
+            if _CODE_HOST.match(v) and not _GENERIC_REPOS.search(v):
+                out.append(Finding("training-code-link", f"Card field '{key}' links {v[:120]}.", f"cardData.{key}",
+                                   CARD_FIELD))
+    card = readme(evidence)
+    if card is None:
+        return out
+    body = card.body[:500_000]
+    for match in _CODE_HOST.finditer(body):
+        url = match.group(0).rstrip(".,;:")
+        if _GENERIC_REPOS.search(url):
+            continue
+        start = body.rfind("\n\n", 0, match.start()) + 1
+        end = body.find("\n\n", match.end())
+        paragraph = body[start: end if end != -1 else len(body)]
+        if _TRAIN_WORDS.search(paragraph) or _TRAIN_WORDS.search(url):
+            line = _line_of(body, match.start(), card.body_offset)
+            out.append(Finding("training-code-link", f"The card links code near a mention of training: {url[:120]}.",
+                               f"README.md#L{line}", FILE))
+    return out[:5]
+
+
+def config_of(evidence: RepoEvidence, path: str = "config.json") -> dict | None:
+    text = evidence.text(path)
+    if text is None or text.status != READ_OK or not text.content:
+        return None
+    try:
+        value = json.loads(text.content)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def supports_inference(evidence: RepoEvidence) -> list[Finding]:
+    out: list[Finding] = []
+    library = evidence.library_name or card_value(evidence, "library_name")
+    if isinstance(library, str) and library.lower() in INFERENCE_LIBRARIES:
+        out.append(Finding("inference-code", f"Runs with the open-source library '{library}'.", "library_name",
+                           HUB_FIELD))
+    config = config_of(evidence)
+    if config and (config.get("architectures") or config.get("model_type")):
+        arch = ", ".join(map(str, config.get("architectures") or [config.get("model_type")]))[:120]
+        out.append(Finding("architecture", f"config.json declares the architecture ({arch}).", "config.json", FILE))
+    elif any(path in ("config.json", "params.json", "model_index.json") for path in evidence.file_paths()):
+        out.append(Finding("architecture", "The repository carries an architecture configuration file.", "siblings",
+                           HUB_FIELD))
+    return out
+
+
+@dataclass(frozen=True)
+class DataInformation:
+    readable: bool  # README prose was available
+    declared: list[Finding]  # datasets in metadata or dataset URLs
+    unobtainable: list[Finding]  # declared datasets that do not resolve
+    described: list[Finding]  # training data described in prose
+    processing: list[Finding]  # processing / filtering described
+    documents: list[Finding]  # datasheet / data card / paper links
+
+    def all(self) -> list[Finding]:
+        return self.declared + self.unobtainable + self.described + self.processing + self.documents
+
+
+def data_information(evidence: RepoEvidence) -> DataInformation:
+    declared: list[Finding] = []
+    unobtainable: list[Finding] = []
+    ids, _ = as_str_list(card_value(evidence, "datasets"))
+    resolved = {d.id: d for d in evidence.datasets}
+    for ds_id in ids[:50]:
+        d = resolved.get(ds_id)
+        if d is None or d.exists is None:
+            declared.append(Finding("dataset-declared", f"Training dataset '{ds_id}' is declared (not checked).",
+                                    "cardData.datasets", CARD_FIELD))
+            continue
+        if d.exists:
+            extra = (f", license {d.license}" if d.license else ", no license stated") + (
+                ", gated" if d.gated else "")
+            declared.append(Finding("dataset-declared", f"Training dataset '{ds_id}' is declared and on the Hub{extra}.",
+                                    f"https://huggingface.co/datasets/{ds_id}", CARD_FIELD))
+        else:
+            unobtainable.append(Finding("dataset-missing", f"Declared dataset '{ds_id}' does not resolve on the Hub.",
+                                        "cardData.datasets", CARD_FIELD))
+    card = readme(evidence)
+    described: list[Finding] = []
+    processing: list[Finding] = []
+    documents: list[Finding] = []
+    if card is not None:
+        body = card.body[:500_000]
+        for match in _DATASET_URL.finditer(body):
+            if len(declared) >= 20:
+                break
+            if match.group(1) not in ids:
+                line = _line_of(body, match.start(), card.body_offset)
+                declared.append(Finding("dataset-linked", f"The card links dataset {match.group(1)}.",
+                                        f"README.md#L{line}", FILE))
+        for pattern, kind in ((_DATA_HEADING, "training-data-section"), (_DATA_SENTENCE, "training-data-described")):
+            match = pattern.search(body)
+            if match:
+                line = _line_of(body, match.start(), card.body_offset)
+                described.append(Finding(kind, f"The card describes its training data: \"{match.group(0).strip()[:100]}\".",
+                                         f"README.md#L{line}", FILE))
+        match = _PROCESSING.search(body)
+        if match and described:
+            line = _line_of(body, match.start(), card.body_offset)
+            processing.append(Finding("processing-described", f"The card describes data processing ('{match.group(0)}').",
+                                      f"README.md#L{line}", FILE))
+        for pattern, kind in ((_DATASHEET, "datasheet"), (_PAPER, "paper-link")):
+            match = pattern.search(body)
+            if match:
+                line = _line_of(body, match.start(), card.body_offset)
+                documents.append(Finding(kind, f"The card refers to a {kind.replace('-', ' ')}: {match.group(0)[:100]}.",
+                                         f"README.md#L{line}", FILE))
+    return DataInformation(card is not None, declared, unobtainable, described, processing, documents)

@@ -1,0 +1,45 @@
+"""The human view as Markdown, to paste into an issue or pull request."""
+
+from __future__ import annotations
+
+from auditor.render import CLASS_WORDS, MARKS, license_line, source_note, strongest_evidence
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render(report: dict) -> str:
+    model = report["model"]
+    declared, identified = license_line(report)
+    out = [f"## Openness audit: [{model['id']}]({model['url']})", ""]
+    note = source_note(report)
+    if note:
+        out += [f"> {note}", ""]
+    out += [
+        f"- **Revision:** `{model['revision']}`",
+        f"- **Gated:** {model['gated']}",
+        f"- **License declared:** {_cell(declared)}",
+        f"- **License identified:** {_cell(identified)}",
+    ]
+    if report["lineage"]["effective_license"]:
+        out.append(f"- **Effective terms:** `{report['lineage']['effective_license']}`")
+    if report["weights"]["parameters"]:
+        out.append(f"- **Parameters:** {report['weights']['parameters']:,}")
+    out += [f"- **Classification:** **{report['classification']}** — {CLASS_WORDS.get(report['classification'], '')}",
+            "", "| Criterion | Status | Why |", "| --- | --- | --- |"]
+    for c in report["criteria"]:
+        out.append(f"| `{c['id']}` | {MARKS[c['status']]} {c['status']} | {_cell(c['summary'])} |")
+    evidence = strongest_evidence(report)
+    if evidence:
+        out += ["", "**Strongest evidence**", ""]
+        out += [f"- `{cid}`: {_cell(e['detail'])} (`{_cell(e['location'])}`)" for cid, e in evidence]
+    findings = report["lineage"]["findings"] + report["weights"]["findings"] + report["license"]["findings"]
+    if report["lineage"]["ancestors"] or findings:
+        out += ["", "**Lineage and findings**", ""]
+        out += [f"- {a['relation']} of `{a['id']}` (depth {a['depth']}, license `{a['license']}`)"
+                for a in report["lineage"]["ancestors"][:8]]
+        out += [f"- {f['severity']}: `{f['kind']}` — {_cell(f['detail'])}" for f in findings]
+    out += ["", f"<sub>{report['tool']['name']} {report['tool']['version']}, criteria {report['criteria_version']}, "
+            f"audited {report['audited_at']}</sub>", ""]
+    return "\n".join(out)

@@ -1,0 +1,158 @@
+"""The report (../report-contract: schema auditor.report/1), built from verdicts. The one place that knows the schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from license_expression import get_spdx_licensing
+
+from auditor import __version__
+from auditor.criteria import CONTRACT_IDS, criteria_version, load_criteria
+from auditor.judge import AuditInputs, Verdict, classify
+from auditor.licenses.identify import BindingTerms
+from auditor.probes.publication import weight_files
+
+SCHEMA = "auditor.report/1"
+TOOL_NAME = "model-openness-auditor"
+# Restrictiveness order for the effective license: the first category binds most.
+_STRICTNESS = ["non-commercial", "vendor-community", "responsible-ai", "other", "open-data", "osi-approved"]
+
+
+@dataclass(frozen=True)
+class Ancestor:
+    id: str
+    relation: str  # finetune | adapter | quantized | merge | unknown
+    depth: int
+    license: str | None  # the ancestor's identified license (SPDX / LicenseRef), else its declared id
+    declared: str | None = None
+    classification: str | None = None
+
+
+@dataclass(frozen=True)
+class LineageFinding:
+    kind: str  # license-conflict | undeclared-base | missing-base | cycle | depth-limit | ...
+    severity: str  # info | warning | critical
+    detail: str
+    ancestor: str | None = None
+    location: str | None = None
+
+
+@dataclass(frozen=True)
+class Lineage:
+    ancestors: tuple[Ancestor, ...] = ()
+    inherited: tuple[BindingTerms, ...] = ()  # terms of ancestors that bind this model
+    findings: tuple[LineageFinding, ...] = ()
+    ancestor_evidence: tuple[Any, ...] = field(default=(), compare=False)  # RepoEvidence, kept for snapshots
+
+
+def _spdx_ok(key: str) -> str:
+    return key if key.replace("-", "").replace(".", "").replace("+", "").isalnum() or key.startswith("LicenseRef") \
+        else "LicenseRef-" + "".join(ch if ch.isalnum() or ch in ".-" else "-" for ch in key)
+
+
+def effective_license(terms: tuple[BindingTerms, ...]) -> str | None:
+    """The binding licenses as one SPDX expression, most restrictive first (every one of them applies: AND)."""
+    keys: list[tuple[int, str]] = []
+    for t in terms:
+        rank = _STRICTNESS.index(t.license.category) if t.license.category in _STRICTNESS else 3
+        spdx = _spdx_ok(t.license.spdx)
+        if spdx not in [k for _, k in keys]:
+            keys.append((rank, spdx))
+    if not keys:
+        return None
+    ordered = [k for _, k in sorted(keys, key=lambda item: item[0])]
+    expression = " AND ".join(ordered)
+    try:
+        return str(get_spdx_licensing().parse(expression, simple=True))
+    except Exception:  # a LicenseRef the parser rejects: keep our own join, still a valid reading
+        return expression
+
+
+def _weights(inputs: AuditInputs) -> dict[str, Any]:
+    files = weight_files(inputs.evidence)
+    findings = []
+    if any(fmt == "pickle" for _, fmt, _ in files):
+        pickles = [p for p, fmt, _ in files if fmt == "pickle"]
+        findings.append({"kind": "pickle-weights", "severity": "info", "file": pickles[0],
+                         "detail": f"{len(pickles)} pickle-based weight file(s); pickle can run code when loaded, "
+                                   "safetensors is preferred."})
+    st = inputs.evidence.safetensors
+    return {
+        "formats": sorted({fmt for _, fmt, _ in files}),
+        "parameters": st.total if st else None,
+        "parameters_by_dtype": dict(st.parameters) if st else None,
+        "parameters_source": st.source if st else None,
+        "files": [{"path": p, "format": fmt, "size": size} for p, fmt, size in files],
+        "findings": findings,
+    }
+
+
+def verdict_dict(v: Verdict) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": v.id, "status": v.status, "summary": v.summary,
+                           "evidence": [f.as_evidence() for f in v.evidence]}
+    if v.notes:
+        out["notes"] = [f.as_evidence() for f in v.notes]
+    return out
+
+
+def build_report(inputs: AuditInputs, verdicts: dict[str, Verdict], lineage: Lineage,
+                 audited_at: str | None = None) -> dict[str, Any]:
+    ev = inputs.evidence
+    res = inputs.resolution
+    primary = res.primary
+    classification = classify(inputs, verdicts)
+    criteria = load_criteria()
+    own_terms = tuple(t for t in res.terms if t.source != "inherited")
+    report: dict[str, Any] = {
+        "schema": SCHEMA,
+        "tool": {"name": TOOL_NAME, "version": __version__},
+        "audited_at": audited_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "criteria_version": criteria_version(),
+        "source": ev.source,
+        "model": {"id": ev.repo_id, "revision": ev.revision, "gated": ev.gated, "url": ev.url},
+        "license": {
+            "declared": res.declared,
+            "identified": primary.license.spdx if primary and primary.source != "inherited" else None,
+            "name": primary.license.name if primary and primary.source != "inherited" else None,
+            "osi_approved": (primary.license.osi_approved if primary and primary.source != "inherited" else None),
+            "source": _license_source(own_terms, lineage),
+            "key": primary.license.key if primary else None,
+            "sources": [{"license": t.license.spdx, "name": t.license.name, "source": t.source,
+                         "location": t.location, **({"via": t.via} if t.via else {})} for t in res.terms],
+            "findings": [{"kind": n.kind, "severity": n.severity, "detail": n.detail, "location": n.location}
+                         for n in res.notes],
+        },
+        "criteria": [verdict_dict(verdicts[c.id]) for c in criteria if c.id in CONTRACT_IDS],
+        "classification": classification,
+        "lineage": {
+            "ancestors": [{"id": a.id, "relation": a.relation, "depth": a.depth, "license": a.license}
+                          for a in lineage.ancestors],
+            "effective_license": effective_license(res.terms),
+            "findings": [{"kind": f.kind, "severity": f.severity, "detail": f.detail,
+                          **({"ancestor": f.ancestor} if f.ancestor else {})} for f in lineage.findings],
+        },
+        "weights": _weights(inputs),
+        "osaid": {c.id.removeprefix("osaid-"): verdict_dict(verdicts[c.id]) for c in criteria if c.section == "osaid"
+                  and c.id not in CONTRACT_IDS},
+        "mof": _mof(inputs, verdicts),
+        "problems": [{"what": p.what, "detail": p.detail} for p in ev.problems],
+    }
+    if ev.source == "snapshot":
+        report["snapshot_date"] = ev.snapshot_date
+    return report
+
+
+def _license_source(own: tuple[BindingTerms, ...], lineage: Lineage) -> str:
+    if own:
+        return {"card-prose": "card", "policy": "license-file"}.get(own[0].source, own[0].source)
+    return "inherited" if lineage.inherited else "none"
+
+
+def _mof(inputs: AuditInputs, verdicts: dict[str, Verdict]) -> dict[str, Any]:
+    from auditor.mof import estimate
+
+    result = estimate(inputs, verdicts)
+    return {"class": result.mof_class, "status": result.status, "summary": result.summary,
+            "components": result.components}
