@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from typer._click.exceptions import NoArgsIsHelpError, UsageError  # Typer vendors Click
+from typer.exceptions import Abort
 
 from auditor import __version__
 from auditor.errors import EXIT_GATE_FAILED, AuditError, HubUnreachable, redact
@@ -141,6 +143,66 @@ def criteria_command(
         Console().print(Markdown(text))
 
 
+@app.command("batch")
+def batch_command(
+    file: Annotated[Path, typer.Argument(help="Text file: one repo id per line; '#' starts a comment.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the reports, index.json and errors.json.")],
+    concurrency: Annotated[int, typer.Option(help="Models audited at the same time.")] = 8,
+    offline: Annotated[bool, typer.Option(help="Answer from the bundled snapshot; make no request.")] = False,
+    token: Annotated[str | None, typer.Option(help="Hub token for gated files (default: HF_TOKEN or the login file).",
+                                              show_default=False)] = None,
+    force: Annotated[bool, typer.Option(help="Re-audit models whose report is already complete.")] = False,
+    lineage: Annotated[bool, typer.Option(help="Follow base_model to the roots.")] = True,
+    max_depth: Annotated[int, typer.Option(help="Deepest ancestor to read.")] = 32,
+) -> None:
+    """Audit every model of a list; re-running resumes. Exit 0 all audited, 1 some not, 4 Hub unreachable."""
+    from auditor.batch import read_ids, run_batch
+    from auditor.render.batch_progress import batch_progress
+
+    try:
+        ids = read_ids(file)
+        hub = make_hub(offline, token)
+        with batch_progress(err, len(ids)) as on_model:
+            result = run_batch(ids, out, hub=hub, concurrency=concurrency, force=force, follow_lineage=lineage,
+                               max_depth=max_depth, progress=on_model)
+    except AuditError as exc:
+        fail(exc)
+    for problem in result.errors[:10]:
+        err.print(f"  {problem.id}: {problem.message}", markup=False)
+    if len(result.errors) > 10:
+        err.print(f"  … and {len(result.errors) - 10} more in {out / 'errors.json'}", markup=False)
+    err.print(f"Audited {len(result.audited)}, kept {len(result.skipped)} finished earlier, "
+              f"{len(result.errors)} could not be audited. Reports in {out}.", markup=False)
+    if result.interrupted:
+        err.print("Interrupted: finished reports are kept; run the same command again to resume.", markup=False)
+        raise typer.Exit(130)
+    raise typer.Exit(result.exit_code)
+
+
+site_app = typer.Typer(help="The static comparison site.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(site_app, name="site")
+
+
+@site_app.command("build")
+def site_build_command(
+    reports: Annotated[Path, typer.Argument(help="Directory of reports (what `audit batch --out` wrote).")],
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the site to (replaced if it is a site).")],
+    base_url: Annotated[str | None, typer.Option(help="Public address of the site, for the badge snippets.",
+                                                 show_default=False)] = None,
+) -> None:
+    """Build the static site: comparison table, a page per model, criterion and license, JSON API, badges."""
+    from auditor.site.build import build_site
+
+    try:
+        result = build_site(reports, out, base_url=base_url)
+    except AuditError as exc:
+        fail(exc)
+    for problem in result.skipped[:10]:
+        err.print(f"  skipped {problem}", markup=False)
+    err.print(f"Built {result.pages} pages for {result.models} models in {out} "
+              f"({result.total_bytes / 1e6:.1f} MB, {result.seconds:.1f} s).", markup=False)
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"audit {__version__}")
@@ -164,14 +226,21 @@ def main(argv: list[str] | None = None) -> None:
     if args and args[0] not in commands and args[0] not in ROOT_OPTIONS:
         args = ["model", *args]  # `audit REPO_ID ...`: a legacy id like `gpt2` is a repo id too
     try:
-        app(args=args, prog_name="audit", standalone_mode=True)
-    except KeyboardInterrupt:
+        code = app(args=args, prog_name="audit", standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        print(exc.ctx.get_help() if exc.ctx else "Usage: audit REPO_ID | audit COMMAND ...")
+        sys.exit(0)
+    except UsageError as exc:  # one sentence instead of Click's multi-line usage block
+        err.print(f"{exc.format_message().rstrip('.')}. Run 'audit --help' for usage.", markup=False)
+        sys.exit(2)
+    except (KeyboardInterrupt, Abort):
         err.print("Interrupted.")
         sys.exit(130)
     except AuditError as exc:
         err.print(exc.message, markup=False)
         sys.exit(exc.exit_code)
     except Exception as exc:  # never a traceback for users; say what broke in one sentence
-        err.print(f"Internal error: {redact(type(exc).__name__ + ': ' + str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}",
-                  markup=False)
+        first = str(exc).splitlines()[0] if str(exc).strip() else ""
+        err.print(redact(f"Internal error: {type(exc).__name__}{': ' + first if first else ''}"), markup=False)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

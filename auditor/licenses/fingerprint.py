@@ -99,7 +99,11 @@ def _scored(text: str) -> list[Candidate]:
         precision = shared / len(hashes)
         # containment finds a license inside a README; the geometric mean with precision rescues truncated copies
         score = max(containment, math.sqrt(containment * precision))
-        out.append(Candidate(key, round(score, 4), round(containment, 4), round(precision, 4), shared, len(hashes), len(ref.hashes)))
+        out.append(
+            Candidate(
+                key, round(score, 4), round(containment, 4), round(precision, 4), shared, len(hashes), len(ref.hashes)
+            )
+        )
     out.sort(key=lambda c: (-c.score, -c.shared, c.key))
     return out
 

@@ -15,16 +15,22 @@ MAX_SENTENCE = 200
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE))
     for kind, pattern in (
-        ("non-commercial", r"\bnon[- ]?commercial\b|\bnot\s+for\s+commercial\s+(use|purposes)\b|\bno\s+commercial\s+use\b"),
-        ("research-only", r"\b(research|evaluation|academic)\s+(purposes?|use)\s+only\b|\bsolely\s+for\s+(non[- ]?commercial\s+)?research\b"),
+        ("non-commercial", r"\bnon[- ]?commercial\b|\bnot\s+for\s+commercial\s+(use|purposes)\b"
+                           r"|\bno\s+commercial\s+use\b"),
+        ("research-only", r"\b(research|evaluation|academic)\s+(purposes?|use)\s+only\b"
+                          r"|\bsolely\s+for\s+(non[- ]?commercial\s+)?research\b"),
         ("user-threshold", r"\d[\d,.]*\s*(million|billion|m\b|k\b)?[^.\n]{0,40}\b(monthly|daily)\s+active\s+users\b"
                            r"|\b(monthly|daily)\s+active\s+users\b[^.]{0,60}\d"),
-        ("revenue-threshold", r"\bannual\s+(gross\s+)?revenues?\b|\brevenues?\s+(exceeding|in\s+excess\s+of|of\s+more\s+than)\b"),
+        ("revenue-threshold", r"\bannual\s+(gross\s+)?revenues?\b"
+                              r"|\brevenues?\s+(exceeding|in\s+excess\s+of|of\s+more\s+than)\b"),
         ("use-restrictions", r"\bacceptable\s+use\s+polic(y|ies)\b|\bprohibited\s+uses?\b|\buse\s+restrictions\b"),
-        ("output-restriction", r"\boutputs?\b[^.]{0,80}\b(train|improve|develop)\b[^.]{0,60}\b(other|another|competing)\b[^.]{0,30}\bmodels?\b"),
-        ("territory-exclusion", r"\bmay\s+not\s+be\s+used\s+(in|within)\s+(the\s+)?(european\s+union|EU\b|EEA\b|(?-i:[A-Z][a-z]+))"
+        ("output-restriction", r"\boutputs?\b[^.]{0,80}\b(train|improve|develop)\b"
+                               r"[^.]{0,60}\b(other|another|competing)\b[^.]{0,30}\bmodels?\b"),
+        ("territory-exclusion", r"\bmay\s+not\s+be\s+used\s+(in|within)\s+(the\s+)?"
+                                r"(european\s+union|EU\b|EEA\b|(?-i:[A-Z][a-z]+))"
                                 r"|\b(domiciled|located|resident)\s+in\b[^.]{0,40}\b(european\s+union|EU)\b"),
-        ("no-derivatives", r"\bno\s*[- ]?derivatives?\b|\bno\s+derivative\s+works\b|\bmay\s+not\s+(modify|create\s+derivative)"),
+        ("no-derivatives", r"\bno\s*[- ]?derivatives?\b|\bno\s+derivative\s+works\b"
+                           r"|\bmay\s+not\s+(modify|create\s+derivative)"),
     )
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n\s*\n")

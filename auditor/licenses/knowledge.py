@@ -161,7 +161,7 @@ class LicenseKnowledge:
                 taken.append(span)
                 found.append((lic, span[0], span[1], lowered.count("\n", 0, span[0]) + 1))
         seen: dict[str, tuple[LicenseInfo, int]] = {}
-        for lic, start, _end, line in sorted(found, key=lambda item: item[1]):
+        for lic, _start, _end, line in sorted(found, key=lambda item: item[1]):
             seen.setdefault(lic.key, (lic, line))
         return list(seen.values())
 

@@ -1,0 +1,167 @@
+"""End to end: the real `audit` command, the real huggingface_hub client, the fake Hub over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+
+import pytest
+
+from tests.contract import assert_contract
+from tests.hubdata import MINILM_DIR
+
+APPROVED = "hf_approvedtoken123"
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 60) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-c", "from auditor.cli import main; main()", *args],
+                          capture_output=True, text=True, env=full_env, timeout=timeout)
+
+
+def real_parameter_count() -> int:
+    raw = (MINILM_DIR / "model.safetensors").read_bytes()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n])
+    total = 0
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        count = 1
+        for d in info["shape"]:
+            count *= d
+        total += count
+    return total
+
+
+def test_minilm_json_report_is_contract_complete_with_exact_parameters(hub_log):
+    result = run_cli("sentence-transformers/all-MiniLM-L6-v2", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert_contract(report)
+    assert report["model"]["id"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert report["weights"]["parameters"] == real_parameter_count() == 22_713_728
+    assert report["weights"]["formats"] == ["safetensors"]
+    assert report["license"]["identified"] == "Apache-2.0"
+    statuses = {c["id"]: c["status"] for c in report["criteria"]}
+    assert statuses["persons-groups"] == statuses["fields-of-endeavor"] == "pass"
+    # Pinned: every file read at the commit model_info reported, and no weight body downloaded.
+    sha = report["model"]["revision"]
+    file_reads = [r for r in hub_log if "/resolve/" in r["path"]]
+    assert file_reads and all(f"/resolve/{sha}/" in r["path"] for r in file_reads)
+    assert not any(r["path"].endswith(".safetensors") and not r["range"] for r in hub_log)
+    assert "stderr" not in result.stdout
+
+
+def test_gated_llama2_reports_gate_and_fails_license_criteria(hub_log):
+    result = run_cli("meta-llama/Llama-2-13b-hf", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert_contract(report)
+    assert report["model"]["gated"] == "manual"
+    assert report["classification"] == "restricted"
+    by_id = {c["id"]: c for c in report["criteria"]}
+    for cid in ("persons-groups", "fields-of-endeavor"):
+        assert by_id[cid]["status"] == "fail"
+        assert by_id[cid]["evidence"], cid
+    assert any("700" in e["detail"] for e in by_id["persons-groups"]["evidence"])
+    # Gated file contents are unknown, not guessed: the card is unreadable, so data transparency is unknown.
+    assert by_id["data-transparency"]["status"] == "unknown"
+    # Metadata came from model_info; no gated file was requested without a token.
+    assert [r["path"] for r in hub_log] == ["/api/models/meta-llama/Llama-2-13b-hf"]
+
+
+def test_gated_with_approved_token_cites_the_repos_own_license_file():
+    result = run_cli("meta-llama/Llama-2-13b-hf", "--format", "json", "--token", APPROVED)
+    assert result.returncode == 0, result.stderr
+    assert APPROVED not in result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["license"]["source"] == "license-file"
+    persons = next(c for c in report["criteria"] if c["id"] == "persons-groups")
+    assert persons["status"] == "fail"
+    assert any(e["location"].startswith("LICENSE.txt#L") for e in persons["evidence"])
+
+
+def test_token_from_environment_is_used_and_never_printed():
+    result = run_cli("meta-llama/Llama-2-13b-hf", "--format", "markdown", env={"HF_TOKEN": APPROVED})
+    assert result.returncode == 0, result.stderr
+    assert APPROVED not in result.stdout + result.stderr
+    assert "LICENSE.txt#L" in result.stdout
+
+
+def test_text_view_shows_model_license_classification_and_criteria():
+    result = run_cli("acme/tiny-apache")
+    assert result.returncode == 0, result.stderr
+    for needle in ("acme/tiny-apache", "Apache License 2.0", "Open source", "persons-groups", "data-transparency"):
+        assert needle in result.stdout
+
+
+def test_markdown_view_is_a_table():
+    result = run_cli("acme/tiny-apache", "--format", "markdown")
+    assert result.returncode == 0
+    assert "| `persons-groups` | ✓ pass |" in result.stdout
+
+
+@pytest.mark.parametrize("bad", ["bad--id", "a/b/c", "..", "x" * 97, ".lead", "name.", "ünïcode/model", "a b", "аcme/model"])
+def test_invalid_ids_exit_2_before_any_request(bad, hub_log):
+    result = run_cli(bad, "--format", "json")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "not a valid repository id" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert hub_log == []
+
+
+def test_usage_errors_are_one_sentence_with_exit_2():
+    for args in (["-lead"], ["acme/tiny-apache", "--format", "xml"], ["model"]):
+        result = run_cli(*args)
+        assert result.returncode == 2, args
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_missing_repo_exits_3():
+    result = run_cli("acme/does-not-exist")
+    assert result.returncode == 3
+    assert result.stderr.strip() == "acme/does-not-exist does not exist on the Hub or is not accessible."
+
+
+def test_missing_revision_exits_3():
+    result = run_cli("acme/tiny-apache", "--revision", "v9.9")
+    assert result.returncode == 3
+    assert "Revision 'v9.9' does not exist in acme/tiny-apache." in result.stderr
+
+
+def test_unreachable_hub_exits_4_with_one_sentence(tmp_path):
+    empty_snapshot = tmp_path / "empty"
+    empty_snapshot.mkdir()
+    result = run_cli("acme/tiny-apache", env={"HF_ENDPOINT": "http://127.0.0.1:9", "AUDITOR_SNAPSHOT_DIR": str(empty_snapshot)})
+    assert result.returncode == 4
+    assert "could not be reached" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_legacy_id_without_namespace():
+    result = run_cli("gpt2", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["model"]["id"] == "gpt2"
+
+
+def test_explicit_model_subcommand_and_revision_pinning():
+    first = json.loads(run_cli("model", "acme/tiny-apache", "--format", "json").stdout)
+    sha = first["model"]["revision"]
+    pinned = run_cli("acme/tiny-apache", "--revision", sha, "--format", "json")
+    assert pinned.returncode == 0
+    assert json.loads(pinned.stdout)["model"]["revision"] == sha
+
+
+def test_require_gate_exit_codes():
+    assert run_cli("acme/tiny-apache", "--require", "open-source", "-f", "json").returncode == 0
+    gated = run_cli("meta-llama/Llama-2-13b-hf", "--require", "open-weights", "-f", "json")
+    assert gated.returncode == 1
+    assert "does not meet the required 'open-weights'" in gated.stderr
