@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -156,13 +157,12 @@ def batch_command(
     max_depth: Annotated[int, typer.Option(help="Deepest ancestor to read.")] = 32,
 ) -> None:
     """Audit every model of a list; re-running resumes. Exit 0 all audited, 1 some not, 4 Hub unreachable."""
-    from auditor.batch import read_ids, run_batch
-    from auditor.render.batch_progress import batch_progress
+    from auditor.batch import progress_bar, read_ids, run_batch
 
     try:
         ids = read_ids(file)
         hub = make_hub(offline, token)
-        with batch_progress(err, len(ids)) as on_model:
+        with progress_bar(err, len(ids)) as on_model:
             result = run_batch(ids, out, hub=hub, concurrency=concurrency, force=force, follow_lineage=lineage,
                                max_depth=max_depth, progress=on_model)
     except AuditError as exc:

@@ -177,7 +177,8 @@ def evaluate_osaid_code(c: Criterion, inputs: AuditInputs, verdicts: dict[str, V
     if code and inference:
         return Verdict(c.id, PASS, "Training code is linked and inference code is available.", tuple(code + inference))
     if inference or code:
-        what = "Only inference code / architecture is available." if inference else "Training code is linked but no inference support was found."
+        what = ("Only inference code / architecture is available." if inference
+                else "Training code is linked but no inference support was found.")
         return Verdict(c.id, PARTIAL, what, tuple(code + inference))
     if not readable_card(inputs.evidence):
         return Verdict(c.id, UNKNOWN, "The card could not be read to look for code.")

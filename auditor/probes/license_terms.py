@@ -29,7 +29,7 @@ def _cite(term: BindingTerms, fact: LicenseFact, resolution: LicenseResolution) 
         why = f"inherited from {term.via}"
     else:
         why = "the repository has no readable copy of this license"
-    return kb_location, f"cited from the knowledge base, {fact.section}: {why}"
+    return kb_location, f"cited from the knowledge base: {why}"
 
 
 def clause_findings(evidence: RepoEvidence, resolution: LicenseResolution) -> list[Finding]:
