@@ -16,8 +16,10 @@ os.environ.update({"HF_HOME": str(_HOME), "HF_HUB_DISABLE_TELEMETRY": "1", "HF_H
 
 from tests.fakehub import FakeHub  # noqa: E402
 from tests.hubdata import build_core  # noqa: E402
+from tests.hubdata_families import build_families  # noqa: E402
 
 build_core(_ROOT)
+build_families(_ROOT)
 HUB = FakeHub(_ROOT).start()
 os.environ["HF_ENDPOINT"] = HUB.url
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 from auditor.licenses.fingerprint import TextMatch
 from auditor.licenses.knowledge import load_knowledge
@@ -28,11 +29,15 @@ def _contradicts_markers(text: str, key: str) -> bool:
 
 def scancode_identify(text: str) -> TextMatch | None:
     try:
-        from licensedcode.cache import get_index
+        with warnings.catch_warnings():  # ScanCode warns about libmagic on import; not the user's concern
+            warnings.simplefilter("ignore")
+            from licensedcode.cache import get_index
     except ImportError:
         return None
     try:
-        matches = get_index().match(query_string=text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            matches = get_index().match(query_string=text)
     except Exception:  # ScanCode internals are not ours to trust with arbitrary input
         return None
     if not matches:
