@@ -171,7 +171,10 @@ def load_knowledge(directory: Path | None = None) -> LicenseKnowledge:
     directory = directory or data_dir("criteria") / "licenses"
     licenses = []
     for path in sorted(directory.glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise KnowledgeError(f"{path.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
         if not isinstance(raw, dict):
             raise KnowledgeError(f"{path.name}: not a mapping")
         licenses.append(_info(raw, path))
