@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import json
+
+from auditor.hub.cached import CachingHub, EvidenceStore, write_atomic
+from auditor.hub.live import LiveHub
+
+
+def test_second_read_at_a_known_sha_makes_no_request(tmp_path, hub_log):
+    hub = CachingHub(LiveHub(), EvidenceStore(tmp_path))
+    first = hub.repo("acme/tiny-apache")
+    n_first = len(hub_log)
+    assert n_first >= 2
+    hub.current["acme/tiny-apache"] = first.revision
+    again = hub.repo("acme/tiny-apache")
+    assert again == first
+    assert len(hub_log) == n_first
+    assert (hub.hits, hub.misses) == (1, 1)
+
+
+def test_pinned_sha_is_served_from_disk_by_a_new_process(tmp_path, hub_log):
+    sha = CachingHub(LiveHub(), EvidenceStore(tmp_path)).repo("acme/tiny-apache").revision
+    hub_log.clear()
+    fresh = CachingHub(LiveHub(), EvidenceStore(tmp_path))
+    assert fresh.repo("acme/tiny-apache", sha).revision == sha
+    assert hub_log == []
+
+
+def test_unknown_current_sha_reads_the_hub(tmp_path, hub_log):
+    hub = CachingHub(LiveHub(), EvidenceStore(tmp_path))
+    hub.repo("acme/tiny-apache")
+    hub_log.clear()
+    hub.repo("acme/tiny-apache")  # no prefetch: the current sha is unknown, so the Hub is asked again
+    assert hub_log
+
+
+def test_damaged_cache_entry_is_a_miss(tmp_path):
+    store = EvidenceStore(tmp_path)
+    evidence = LiveHub().repo("acme/tiny-apache")
+    store.put(evidence)
+    path = tmp_path / "acme" / "tiny-apache" / f"{evidence.revision}.json"
+    path.write_text("{not json")
+    assert store.get("acme/tiny-apache", evidence.revision) is None
+    assert not path.exists()
+
+
+def test_atomic_write_leaves_no_temporary_files(tmp_path):
+    target = tmp_path / "a" / "b.json"
+    write_atomic(target, json.dumps({"x": 1}))
+    write_atomic(target, json.dumps({"x": 2}))
+    assert json.loads(target.read_text()) == {"x": 2}
+    assert [p.name for p in target.parent.iterdir()] == ["b.json"]
