@@ -88,3 +88,15 @@ def test_score_is_pure_and_evidence_round_trips():
     first = score(evidence, Lineage(), audited_at="2026-01-01T00:00:00Z")
     second = score(again, Lineage(), audited_at="2026-01-01T00:00:00Z")
     assert first == second
+
+
+@pytest.mark.parametrize("path,fmt", [
+    ("model.safetensors", "safetensors"), ("pytorch_model.bin", "pickle"), ("training_args.bin", None),
+    ("llama-2-7b-chat.ggmlv3.q4_0.bin", "gguf"), ("model.Q4_K_M.gguf", "gguf"), ("ckpt-0/tensor00039_000", "checkpoint"),
+    ("flax_model.msgpack", "flax"), ("model.onnx", "onnx"), ("tf_model.h5", "keras"), ("README.md", None),
+    ("tokenizer.json", None),
+])
+def test_weight_formats_from_file_names(path, fmt):
+    from auditor.probes.publication import weight_format
+
+    assert weight_format(path) == fmt

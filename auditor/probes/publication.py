@@ -20,6 +20,8 @@ WEIGHT_FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tflite", (".tflite",)),
     ("coreml", (".mlmodel",)),
 )
+_GGML = re.compile(r"(^|[/._-])ggml(v\d+)?([/._-]|$)")
+_CHECKPOINT_SHARD = re.compile(r"(^|/)(ckpt|checkpoint)[^/]*/(tensor|shard|model)[\w.-]*$")
 # Files with weight-like suffixes that are not weights.
 _NOT_WEIGHTS = re.compile(r"(^|/)(training_args|optimizer|scheduler|rng_state[^/]*|tokenizer[^/]*)\.(bin|pt|pth)$", re.I)
 INFERENCE_LIBRARIES = {
@@ -55,18 +57,24 @@ def _line_of(text: str, pos: int, offset: int = 1) -> int:
     return text.count("\n", 0, pos) + offset
 
 
+def weight_format(path: str) -> str | None:
+    """The weight format a file name indicates, or None for files that are not weights."""
+    if _NOT_WEIGHTS.search(path):
+        return None
+    lower = path.lower()
+    if _GGML.search(lower):  # llama.cpp's older GGML files end in .bin but are not pickles
+        return "gguf"
+    for fmt, suffixes in WEIGHT_FORMATS:
+        if lower.endswith(suffixes):
+            return fmt
+    if _CHECKPOINT_SHARD.search(lower):  # e.g. Grok-1's ckpt-0/tensor00000_000: raw checkpoint shards
+        return "checkpoint"
+    return None
+
+
 def weight_files(evidence: RepoEvidence) -> list[tuple[str, str, int | None]]:
     """(path, format, size) of every weight file in the repo."""
-    out = []
-    for f in evidence.files:
-        if _NOT_WEIGHTS.search(f.path):
-            continue
-        lower = f.path.lower()
-        for fmt, suffixes in WEIGHT_FORMATS:
-            if lower.endswith(suffixes):
-                out.append((f.path, fmt, f.size))
-                break
-    return out
+    return [(f.path, fmt, f.size) for f in evidence.files if (fmt := weight_format(f.path))]
 
 
 def publishes_weights(evidence: RepoEvidence) -> list[Finding]:
