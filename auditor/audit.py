@@ -9,8 +9,8 @@ from auditor.hub.base import Hub
 from auditor.judge import AuditInputs, judge
 from auditor.licenses.identify import resolve_license
 from auditor.lineage import DEFAULT_MAX_DEPTH, AncestorCache, trace_ancestors
-from auditor.report import Lineage, build_report
 from auditor.repoid import validate_repo_id
+from auditor.report import Lineage, build_report
 
 
 def score(evidence: RepoEvidence, lineage: Lineage, audited_at: str | None = None) -> dict[str, Any]:

@@ -61,7 +61,10 @@ def audit_with_fallback(repo_id: str, revision: str | None, offline: bool, token
     from auditor.audit import audit
 
     if offline:
-        return audit(repo_id, revision, hub=make_hub(True, token), follow_lineage=follow_lineage, max_depth=max_depth)
+        snapshot = make_hub(True, token)
+        if not snapshot.has(repo_id):
+            raise HubUnreachable(f"The snapshot does not hold {repo_id}, and --offline makes no request to the Hub.")
+        return audit(repo_id, revision, hub=snapshot, follow_lineage=follow_lineage, max_depth=max_depth)
     try:
         return audit(repo_id, revision, hub=make_hub(False, token), follow_lineage=follow_lineage,
                      max_depth=max_depth)
@@ -201,6 +204,183 @@ def site_build_command(
         err.print(f"  skipped {problem}", markup=False)
     err.print(f"Built {result.pages} pages for {result.models} models in {out} "
               f"({result.total_bytes / 1e6:.1f} MB, {result.seconds:.1f} s).", markup=False)
+
+
+@app.command("rescore")
+def rescore_command(
+    reports: Annotated[Path | None, typer.Argument(help="Directory of reports with its evidence/ (default: the "
+                                                        "bundled reports, when writable).", show_default=False)] = None,
+    check: Annotated[bool, typer.Option(help="Write nothing; exit 1 when a report would change.")] = False,
+) -> None:
+    """Judge every stored report again from its stored evidence (after the criteria change); no network."""
+    from auditor.rescore import default_reports_dir, rescore, summary_lines
+
+    try:
+        result = rescore(reports if reports is not None else default_reports_dir(), check=check)
+    except AuditError as exc:
+        fail(exc)
+    for line in summary_lines(result):
+        print(line)
+    if result.failed or (check and result.changed):
+        raise typer.Exit(EXIT_GATE_FAILED)
+
+
+@app.command("diff")
+def diff_command(
+    old: Annotated[Path, typer.Argument(help="The older report file, or directory of reports.")],
+    new: Annotated[Path, typer.Argument(help="The newer report file, or directory of reports.")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when anything changed.")] = False,
+) -> None:
+    """What changed between two reports or two report directories: license, classification, criteria, revision."""
+    from auditor.diff import diff_paths, render_json, render_markdown, render_text
+
+    try:
+        result = diff_paths(old, new)
+    except AuditError as exc:
+        fail(exc)
+    render = {Format.json: render_json, Format.markdown: render_markdown}.get(format, render_text)
+    sys.stdout.write(render(result))
+    if exit_code and result.has_changes:
+        raise typer.Exit(EXIT_GATE_FAILED)
+
+
+@app.command("history")
+def history_command(
+    repo_id: Annotated[str, typer.Argument(help="Hub model id.")],
+    reports: Annotated[Path | None, typer.Option("--reports", help="Reports directory (default: the bundled one).",
+                                                 show_default=False)] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+) -> None:
+    """The timeline of one model's audits: when its license, classification or criteria changed."""
+    from auditor.errors import RepoNotFound
+    from auditor.history import load_history, timeline
+    from auditor.paths import data_dir
+
+    try:
+        validate_repo_id(repo_id)
+        rows = load_history(reports if reports is not None else data_dir("reports"), repo_id)
+        if not rows:
+            raise RepoNotFound(f"No audit history of {repo_id} is recorded"
+                               f"{f' in {reports}' if reports is not None else ' in the bundled reports'}.")
+    except AuditError as exc:
+        fail(exc)
+    changes = timeline(rows)
+    if format is Format.json:
+        sys.stdout.write(json.dumps([c.to_dict() for c in changes], indent=2, ensure_ascii=False) + "\n")
+        return
+    bullet = "- " if format is Format.markdown else "  "
+    if format is Format.markdown:
+        print(f"## History of {repo_id}\n")
+    else:
+        print(f"History of {repo_id}:")
+    for change in changes:
+        print(f"{bullet}{change.date or 'undated'}: {change.sentence}")
+
+
+class ExportFormat(str, Enum):
+    cyclonedx = "cyclonedx"
+    spdx = "spdx"
+    mof = "mof"
+    badge = "badge"
+
+
+def load_report_file(path: Path) -> dict:
+    """A report written by `audit --format json`; anything else is one clear usage error."""
+    from auditor.errors import UsageError as BadInput  # not Click's UsageError imported above
+    from auditor.export import check_report
+
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInput(f"No such report file: {path}.") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise BadInput(f"Could not read {path} as a JSON report ({type(exc).__name__}).") from None
+    check_report(report)
+    return report
+
+
+@app.command("export")
+def export_command(
+    target: Annotated[str, typer.Argument(help="Hub model id to audit, or a report file (*.json) to convert.")],
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="cyclonedx (1.6 JSON ML-BOM), spdx (3.0.1 "
+                                                 "JSON-LD, AI profile), mof (Model Openness Tool YAML) or badge "
+                                                 "(SVG).")] = ExportFormat.cyclonedx,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.",
+                                             show_default=False)] = None,
+    revision: Annotated[str | None, typer.Option(help="Branch, tag or commit to audit (default: main).")] = None,
+    token: Annotated[str | None, typer.Option(help="Hub token for gated files (default: HF_TOKEN or the login file).",
+                                              show_default=False)] = None,
+    offline: Annotated[bool, typer.Option(help="Answer from the bundled snapshot; make no request.")] = False,
+    lineage: Annotated[bool, typer.Option(help="Follow base_model to the roots.")] = True,
+    max_depth: Annotated[int, typer.Option(help="Deepest ancestor to read.")] = 32,
+) -> None:
+    """Export an audit as a CycloneDX ML-BOM, an SPDX 3 AI document, a MOF record or a badge."""
+    from auditor.export import export
+
+    try:
+        if target.endswith(".json") or Path(target).is_file():
+            report = load_report_file(Path(target))
+        else:
+            validate_repo_id(target)
+            report = audit_with_fallback(target, revision, offline, token, lineage, max_depth)
+        text = export(report, format.value)
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            try:
+                out.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                from auditor.errors import UsageError as BadInput
+
+                raise BadInput(f"Could not write {out}: {exc.strerror or exc}.") from None
+            err.print(f"Wrote {format.value} export of {report['model']['id']} to {out}.", markup=False)
+    except AuditError as exc:
+        fail(exc)
+
+
+class TreeFormat(str, Enum):
+    text = "text"
+    json = "json"
+    mermaid = "mermaid"
+    dot = "dot"
+
+
+@app.command("tree")
+def tree_command(
+    repo_id: Annotated[str, typer.Argument(help="Hub model id: 'name' or 'namespace/name'.")],
+    up: Annotated[bool, typer.Option("--up", help="Draw the bases, up to the roots.")] = False,
+    down: Annotated[bool, typer.Option("--down", help="Draw the derivatives (the Hub's base_model: tags).")] = False,
+    depth: Annotated[int | None, typer.Option(min=0, help="Levels to walk (default: 32 up, 1 down).",
+                                              show_default=False)] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Derivatives listed per model.")] = 50,
+    format: Annotated[TreeFormat, typer.Option("--format", "-f", help="text (a tree), json (networkx node-link "
+                                               "data, edges under 'links'), mermaid or dot.")] = TreeFormat.text,
+    revision: Annotated[str | None, typer.Option(help="Branch, tag or commit of REPO_ID (default: main).")] = None,
+    token: Annotated[str | None, typer.Option(help="Hub token for gated files (default: HF_TOKEN or the login file).",
+                                              show_default=False)] = None,
+    offline: Annotated[bool, typer.Option(help="Answer from the bundled snapshot; make no request.")] = False,
+) -> None:
+    """Show the derivation graph around a model: its bases (--up), its derivatives (--down), or both."""
+    try:
+        validate_repo_id(repo_id)
+        from auditor.graph import build_tree, node_link
+
+        graph = build_tree(make_hub(offline, token), repo_id, up=up or not down, down=down or not up, depth=depth,
+                           limit=limit, revision=revision)
+    except AuditError as exc:
+        fail(exc)
+    from auditor.render import tree as render_tree
+
+    data = node_link(graph)
+    if format is TreeFormat.json:
+        sys.stdout.write(render_tree.render_json(data))
+    elif format is TreeFormat.mermaid:
+        sys.stdout.write(render_tree.render_mermaid(data))
+    elif format is TreeFormat.dot:
+        sys.stdout.write(render_tree.render_dot(data))
+    else:
+        render_tree.render_text(data, Console(highlight=False))
 
 
 def _version(value: bool) -> None:

@@ -44,6 +44,19 @@ class SafetensorsSummary:
 
 
 @dataclass(frozen=True)
+class WeightCheck:
+    """What the auditor learnt about one weight file's safety at fetch time (results only, never bytes)."""
+
+    path: str
+    kind: str  # "pickle-scan" | "safetensors-header"
+    # pickle-scan: clean | dangerous | too-complex | too-large | unread; safetensors-header: corrupt
+    status: str
+    dangerous: tuple[str, ...] = ()  # "module.name" imports that can run code when unpickled
+    other_imports: tuple[str, ...] = ()  # imports neither known safe nor known dangerous
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class FetchProblem:
     """A request that failed for good: the evidence it would have given is unknown."""
 
@@ -86,6 +99,7 @@ class RepoEvidence:
     security: dict[str, Any] | None = None  # the Hub's own scan results, when asked for
     base_models_field: dict[str, Any] | None = None  # raw `baseModels` from the Hub, when present
     problems: tuple[FetchProblem, ...] = ()
+    weight_checks: tuple[WeightCheck, ...] = ()  # pickle scans and safetensors header failures
     snapshot_date: str | None = None  # for source == "snapshot": when the evidence was compiled
     provenance: tuple[dict[str, str], ...] = ()  # snapshot facts: where each came from (url, date)
 
@@ -114,6 +128,10 @@ class RepoEvidence:
         data["texts"] = tuple(TextFile(**t) for t in data.get("texts") or ())
         data["datasets"] = tuple(DatasetEvidence(**d) for d in data.get("datasets") or ())
         data["problems"] = tuple(FetchProblem(**p) for p in data.get("problems") or ())
+        data["weight_checks"] = tuple(
+            WeightCheck(**{**w, "dangerous": tuple(w.get("dangerous") or ()),
+                           "other_imports": tuple(w.get("other_imports") or ())})
+            for w in data.get("weight_checks") or ())
         data["provenance"] = tuple(data.get("provenance") or ())
         if data.get("safetensors"):
             data["safetensors"] = SafetensorsSummary(**data["safetensors"])

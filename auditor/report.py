@@ -13,6 +13,7 @@ from auditor.criteria import CONTRACT_IDS, criteria_version, load_criteria
 from auditor.judge import AuditInputs, Verdict, classify
 from auditor.licenses.identify import BindingTerms
 from auditor.probes.publication import weight_files
+from auditor.weights_safety import safety_findings
 
 SCHEMA = "auditor.report/1"
 TOOL_NAME = "model-openness-auditor"
@@ -28,6 +29,8 @@ class Ancestor:
     license: str | None  # the ancestor's identified license (SPDX / LicenseRef), else its declared id
     declared: str | None = None
     classification: str | None = None
+    named_by: str | None = None  # the derivative that names it as its base
+    found_in: str = "card"  # card | adapter-config | card-prose: where that derivative names it
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class LineageFinding:
     detail: str
     ancestor: str | None = None
     location: str | None = None
+    clause: str | None = None  # the ancestor license's clause behind the finding, e.g. "Llama 3.1 ... §1.b.i"
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Lineage:
     inherited: tuple[BindingTerms, ...] = ()  # terms of ancestors that bind this model
     findings: tuple[LineageFinding, ...] = ()
     ancestor_evidence: tuple[Any, ...] = field(default=(), compare=False)  # RepoEvidence, kept for snapshots
+    edges: tuple[tuple[str, str, str], ...] = ()  # (base, derivative, relation) for every link walked
 
 
 def _spdx_ok(key: str) -> str:
@@ -78,6 +83,8 @@ def _weights(inputs: AuditInputs) -> dict[str, Any]:
         findings.append({"kind": "pickle-weights", "severity": "info", "file": pickles[0],
                          "detail": f"{len(pickles)} pickle-based weight file(s); pickle can run code when loaded, "
                                    "safetensors is preferred."})
+    safety, scans = safety_findings(inputs.evidence)  # dangerous imports and corrupt headers come first
+    findings = [*safety, *findings]
     st = inputs.evidence.safetensors
     return {
         "formats": sorted({fmt for _, fmt, _ in files}),
@@ -86,6 +93,7 @@ def _weights(inputs: AuditInputs) -> dict[str, Any]:
         "parameters_source": st.source if st else None,
         "files": [{"path": p, "format": fmt, "size": size} for p, fmt, size in files],
         "findings": findings,
+        "scans": scans,  # one entry per pickle-based file: who scanned it and what was found
     }
 
 
@@ -127,16 +135,20 @@ def build_report(inputs: AuditInputs, verdicts: dict[str, Verdict], lineage: Lin
         "criteria": [verdict_dict(verdicts[c.id]) for c in criteria if c.id in CONTRACT_IDS],
         "classification": classification,
         "lineage": {
-            "ancestors": [{"id": a.id, "relation": a.relation, "depth": a.depth, "license": a.license}
+            "ancestors": [{"id": a.id, "relation": a.relation, "depth": a.depth, "license": a.license,
+                           "declared": a.declared, "named_by": a.named_by, "found_in": a.found_in}
                           for a in lineage.ancestors],
             "effective_license": effective_license(res.terms),
             "findings": [{"kind": f.kind, "severity": f.severity, "detail": f.detail,
-                          **({"ancestor": f.ancestor} if f.ancestor else {})} for f in lineage.findings],
+                          **({"ancestor": f.ancestor} if f.ancestor else {}),
+                          **({"clause": f.clause} if f.clause else {}),
+                          **({"location": f.location} if f.location else {})} for f in lineage.findings],
         },
         "weights": _weights(inputs),
         "osaid": {c.id.removeprefix("osaid-"): verdict_dict(verdicts[c.id]) for c in criteria if c.section == "osaid"
                   and c.id not in CONTRACT_IDS},
         "mof": _mof(inputs, verdicts),
+        "card": _card(inputs),
         "problems": [{"what": p.what, "detail": p.detail} for p in ev.problems],
     }
     if ev.source == "snapshot":
@@ -156,3 +168,39 @@ def _mof(inputs: AuditInputs, verdicts: dict[str, Verdict]) -> dict[str, Any]:
     result = estimate(inputs, verdicts)
     return {"class": result.mof_class, "status": result.status, "summary": result.summary,
             "components": result.components}
+
+
+def _card(inputs: AuditInputs) -> dict[str, Any]:
+    """Model card metadata the exports need (CycloneDX modelCard, SPDX AI/Dataset, MOF), read from evidence here
+    so renderers never reach back to it."""
+    from auditor.card import as_str_list, card_findings, card_value
+    from auditor.licenses.knowledge import load_knowledge
+    from auditor.probes.publication import config_of
+
+    ev = inputs.evidence
+    config = config_of(ev) or {}
+    knowledge = load_knowledge()
+    resolved = {d.id: d for d in ev.datasets}
+    dataset_ids, _ = as_str_list(card_value(ev, "datasets"))
+    datasets = []
+    for ds_id in dataset_ids[:50]:
+        d = resolved.get(ds_id)
+        info = knowledge.by_hub_id(d.license) if d and d.license else None
+        datasets.append({"id": ds_id, "exists": d.exists if d else None, "license": d.license if d else None,
+                         "license_spdx": info.spdx if info else None, "gated": d.gated if d else None,
+                         "url": f"https://huggingface.co/datasets/{ds_id}"})
+    architectures = config.get("architectures")
+    return {
+        "author": ev.author or (ev.repo_id.split("/")[0] if "/" in ev.repo_id else None),
+        "pipeline_tag": ev.pipeline_tag,
+        "library_name": ev.library_name,
+        "architectures": [str(a) for a in architectures][:10] if isinstance(architectures, list) else [],
+        "model_type": str(config["model_type"]) if isinstance(config.get("model_type"), str) else None,
+        "tags": list(ev.tags)[:100],
+        "language": as_str_list(card_value(ev, "language"))[0][:50],
+        "base_model": as_str_list(card_value(ev, "base_model"))[0][:20],
+        "created_at": ev.created_at,
+        "last_modified": ev.last_modified,
+        "datasets": datasets,
+        "findings": card_findings(ev),  # unreadable card, rejected front matter, fields of the wrong type
+    }

@@ -16,10 +16,18 @@ os.environ.update({"HF_HOME": str(_HOME), "HF_HUB_DISABLE_TELEMETRY": "1", "HF_H
 
 from tests.fakehub import FakeHub  # noqa: E402
 from tests.hubdata import build_core  # noqa: E402
+from tests.hubdata_exports import build_exports  # noqa: E402
 from tests.hubdata_families import build_families  # noqa: E402
+from tests.hubdata_lineage import build_lineage  # noqa: E402
+from tests.hubdata_publishing import build_publishing  # noqa: E402
+from tests.hubdata_site import build_site_fixtures  # noqa: E402
 
 build_core(_ROOT)
+build_lineage(_ROOT)
 build_families(_ROOT)
+build_exports(_ROOT)
+build_publishing(_ROOT)
+build_site_fixtures(_ROOT)
 HUB = FakeHub(_ROOT).start()
 os.environ["HF_ENDPOINT"] = HUB.url
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import struct
 import sys
@@ -39,11 +38,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 try:  # optional: parse README.md YAML front matter into cardData
     import yaml  # type: ignore
@@ -75,6 +73,8 @@ REPO_JSON_KEYS = {
     "transformersInfo": "dict",
     "cardData": "dict; overrides README.md front matter",
     "securityRepoStatus": "dict returned for securityStatus=true",
+    "extra_siblings": "list of sibling dicts ({'rfilename', 'size'?}) listed but not served (hostile names)",
+    "safetensors": "dict or null; overrides the parameter summary computed from the .safetensors headers",
 }
 
 LFS_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".zip")
@@ -116,6 +116,13 @@ def read_safetensors_header(path: Path) -> dict:
         return json.loads(f.read(n))
 
 
+def _card_list(value: Any) -> list:
+    """A card field that should be a string or a list: hostile cards put numbers and mappings there too."""
+    if isinstance(value, str):
+        return [value]
+    return list(value) if isinstance(value, list) else []
+
+
 def parse_front_matter(text: str) -> dict:
     m = re.match(r"^\s*---\r?\n(.*?)\r?\n---[ \t]*(\r?\n|$)", text, re.S)
     if not m or yaml is None:
@@ -152,7 +159,7 @@ class Repo:
     card: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, repo_type: str, repo_id: str, folder: Path) -> "Repo":
+    def load(cls, repo_type: str, repo_id: str, folder: Path) -> Repo:
         meta = json.loads((folder / "repo.json").read_text()) if (folder / "repo.json").exists() else {}
         repo = cls(repo_type=repo_type, repo_id=repo_id, meta=meta)
         files_dir = folder / "files"
@@ -189,7 +196,7 @@ class Repo:
         bm = self.card.get("base_model")
         if not bm:
             return []
-        return [bm] if isinstance(bm, str) else [str(x) for x in bm]
+        return [str(x) for x in _card_list(bm)]
 
     @property
     def base_model_relation(self) -> str | None:
@@ -243,21 +250,18 @@ class Repo:
             add("safetensors")
         if any(p.endswith(".gguf") for p in self.files):
             add("gguf")
-        for t in self.card.get("tags") or []:
+        for t in _card_list(self.card.get("tags")):
             add(t)
         add(self.pipeline_tag)
-        ds = self.card.get("datasets") or []
-        for d in [ds] if isinstance(ds, str) else ds:
+        for d in _card_list(self.card.get("datasets")):
             add(f"dataset:{d}")
-        langs = self.card.get("language") or []
-        for lang in [langs] if isinstance(langs, str) else langs:
+        for lang in _card_list(self.card.get("language")):
             add(lang)
         rel = self.base_model_relation
         for bm in self.base_models:
             add(f"base_model:{bm}")
             add(f"base_model:{rel}:{bm}")
-        lic = self.card.get("license")
-        for lic_id in [lic] if isinstance(lic, str) else (lic or []):
+        for lic_id in _card_list(self.card.get("license")):
             add(f"license:{lic_id}")
         for t in self.meta.get("extra_tags") or []:
             add(t)
@@ -298,6 +302,11 @@ class Repo:
                 if e.is_lfs:
                     s["lfs"] = {"sha256": e.sha256, "size": e.size, "pointerSize": e.pointer_size}
             out.append(s)
+        for extra in self.meta.get("extra_siblings") or []:  # listed only: the file is not there to download
+            s = {"rfilename": extra["rfilename"]}
+            if blobs and "size" in extra:
+                s["size"] = extra["size"]
+            out.append(s)
         return out
 
     def api_dict(self, *, blobs: bool = False) -> dict:
@@ -326,7 +335,7 @@ class Repo:
             "transformersInfo": self.meta.get("transformersInfo"),
             "siblings": self.siblings(blobs),
             "spaces": self.meta.get("spaces", []),
-            "safetensors": self.safetensors_info,
+            "safetensors": self.meta["safetensors"] if "safetensors" in self.meta else self.safetensors_info,
             "model-index": self.card.get("model-index"),
             "widgetData": self.card.get("widget"),
             "mask_token": None,
@@ -357,6 +366,9 @@ class Failure:
     status: int
     remaining: int
     method: str | None = None
+    kind: str = "status"  # status | hang | drop-mid-body | truncated-json (see FakeHub.inject_fault)
+    headers: dict | None = None
+    delay_s: float = 0.0
 
 
 class FakeHub:
@@ -373,6 +385,7 @@ class FakeHub:
         self.requests: list[dict] = []  # request log: method, path, query, selected headers, status
         self.failures: list[Failure] = []
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._servers: list[ThreadingHTTPServer] = []
         self.url = ""
         self.cdn_url = ""
@@ -399,8 +412,22 @@ class FakeHub:
         with self._lock:
             self.failures.append(Failure(path_prefix, status, count, method))
 
+    def inject_fault(self, path_prefix: str, kind: str, count: int = 1, *, status: int = 503,
+                     headers: dict | None = None, delay_s: float = 30.0, method: str | None = None):
+        """Misbehave on the next `count` requests whose path starts with `path_prefix`:
+
+        - ``status``: answer `status` with extra `headers` (e.g. 429 with ``{"Retry-After": "1"}``);
+        - ``hang``: accept the request and answer nothing for `delay_s` seconds (or until ``stop()``), then close;
+        - ``drop-mid-body``: send the real headers (full Content-Length) and half the body, then close the socket;
+        - ``truncated-json``: send a well-formed reply whose body is the first half of the real one.
+        """
+        if kind not in ("status", "hang", "drop-mid-body", "truncated-json"):
+            raise ValueError(f"unknown fault kind {kind!r}")
+        with self._lock:
+            self.failures.append(Failure(path_prefix, status, count, method, kind, headers, delay_s))
+
     # -- lifecycle --------------------------------------------------------------------------------------------------
-    def start(self) -> "FakeHub":
+    def start(self) -> FakeHub:
         handler = _make_handler(self, cdn=False)
         srv = ThreadingHTTPServer((self.host, self.port), handler)
         srv.daemon_threads = True
@@ -416,12 +443,13 @@ class FakeHub:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()  # release hanging handlers
         for s in self._servers:
             s.shutdown()
             s.server_close()
         self._servers.clear()
 
-    def __enter__(self) -> "FakeHub":
+    def __enter__(self) -> FakeHub:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -505,6 +533,9 @@ def _make_handler(hub: FakeHub, *, cdn: bool):
         def _send(self, status: int, body: bytes = b"", headers: dict | None = None,
                   content_type: str = "application/json; charset=utf-8"):
             self._log["status"] = status  # set first: the client may read the reply before we return
+            fault = getattr(self, "_fault", None)
+            if fault is not None and fault.kind == "truncated-json" and body:
+                body = body[: len(body) // 2]  # a complete HTTP reply carrying half a document
             self.send_response(status)
             request_id = self.headers.get("X-Amzn-Trace-Id") or str(uuid.uuid4())
             self.send_header("X-Request-Id", request_id)
@@ -515,6 +546,12 @@ def _make_handler(hub: FakeHub, *, cdn: bool):
             for k, v in hdrs.items():
                 self.send_header(k, str(v))
             self.end_headers()
+            if fault is not None and fault.kind == "drop-mid-body" and self.command != "HEAD" and body:
+                self._log["status"] = "dropped"
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                self.close_connection = True  # the peer sees fewer bytes than Content-Length, then EOF
+                return
             if self.command != "HEAD" and body:
                 self._log["bytes"] = len(body)
                 self.wfile.write(body)
@@ -540,19 +577,32 @@ def _make_handler(hub: FakeHub, *, cdn: bool):
             }
             if hub.latency_s:
                 time.sleep(hub.latency_s)
+            self._fault = None
             with hub._lock:
                 hub.requests.append(self._log)
                 for f in hub.failures:
                     if f.remaining > 0 and split.path.startswith(f.path_prefix) and f.method in (None, self.command):
                         f.remaining -= 1
-                        self._json({"error": "injected failure"}, f.status)
-                        return
+                        self._fault = f
+                        break
+            fault = self._fault
+            if fault is not None and fault.kind == "status":
+                self._fault = None
+                self._json({"error": "injected failure"}, fault.status, headers=fault.headers)
+                return
+            if fault is not None and fault.kind == "hang":
+                self._log["status"] = "hang"
+                hub._stopping.wait(fault.delay_s)
+                self.close_connection = True
+                return
             try:
                 if cdn:
                     return self._cdn()
                 self._route()
             except HubError as e:
                 self._error(e)
+            except (BrokenPipeError, ConnectionResetError):  # the client stopped reading (a bounded read): fine
+                self.close_connection = True
             except Exception as e:  # surface bugs as 500 instead of hanging the client
                 self._json({"error": f"fake hub bug: {e!r}"}, 500)
 

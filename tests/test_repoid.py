@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from huggingface_hub.utils import HFValidationError
+from huggingface_hub.utils import validate_repo_id as hf_validate
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from huggingface_hub.utils import HFValidationError, validate_repo_id as hf_validate
 
 from auditor.errors import InvalidRepoId
 from auditor.repoid import validate_repo_id

@@ -131,6 +131,18 @@ def test_placeholder_revision_is_stable_and_marked(tmp_path: Path) -> None:
     assert "## Training data" in sheet and "Paper: https://arxiv.org/abs/0000.00000" in sheet
 
 
+def test_card_without_metadata_gets_no_front_matter(tmp_path: Path) -> None:
+    """A card published without a metadata block must not gain one (not even an empty '{}') in the fact sheet."""
+    _write_facts(tmp_path, "acme/tiny", GOOD.replace("card: {license: apache-2.0}\n", ""))
+    [done] = compile_snapshot(tmp_path, tmp_path / "out")
+    sheet = done.evidence.text("README.md").content or ""
+    assert sheet.startswith("# acme/tiny (compiled fact sheet)") and "{}" not in sheet
+    assert done.evidence.card_data == {}
+    _write_facts(tmp_path, "acme/tiny", GOOD)
+    [with_card] = compile_snapshot(tmp_path, tmp_path / "out")
+    assert (with_card.evidence.text("README.md").content or "").startswith("---\nlicense: apache-2.0\n---\n")
+
+
 @pytest.mark.parametrize("text, message", [
     (GOOD.replace("id: acme/tiny", "id: acme/other"), "its path says"),
     (GOOD.replace("compiled: '2026-01-02'", "compiled: soon"), "YYYY-MM-DD"),

@@ -6,6 +6,8 @@ counts come from the Hub's safetensors summary, or from header range reads."""
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import random
 import re
@@ -14,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -28,7 +31,7 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, parse_ratelimit_headers
 
 from auditor import __version__
 from auditor.errors import HubUnreachable, RepoNotFound, redact, register_secret
@@ -45,10 +48,12 @@ from auditor.evidence import (
     RepoFile,
     SafetensorsSummary,
     TextFile,
+    WeightCheck,
 )
 from auditor.hub.base import ChildModel
 from auditor.repoid import validate_repo_id
 from auditor.safetensors_header import SafetensorsHeaderError, header_length, parse_header
+from auditor.weights_safety import MAX_SCAN_BYTES, TOO_LARGE, UNREAD, is_pickle_file, scan_pickle
 
 T = TypeVar("T")
 
@@ -59,6 +64,9 @@ MAX_LICENSE_FILES = 6
 MAX_DATASETS = 8
 MAX_SAFETENSORS_SHARDS = 128
 RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
+MAX_JSON_BYTES = 64_000_000  # a model_info of a repo with very many files is a few MB
+MAX_PICKLE_SCANS = 16  # pickle files fetched for scanning per repo (each at most MAX_SCAN_BYTES)
+CHILD_RELATIONS = ("adapter", "merge", "quantized", "finetune")  # the Hub's base_model:<relation>: tags
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,7 @@ class RetryPolicy:
     attempts: int = 4
     base_delay: float = 0.5
     max_delay: float = 8.0
-    budget: float = 60.0  # total seconds one audit may spend waiting on retries
+    budget: float = 60.0  # total seconds one request may take, its retries and waits included
 
     @classmethod
     def from_env(cls) -> RetryPolicy:
@@ -80,25 +88,47 @@ def _status(exc: BaseException) -> int | None:
     return getattr(response, "status_code", None)
 
 
+class MalformedReply(Exception):
+    """The Hub's reply could not be read as what was asked for (cut short, not JSON): retried like a dropped line."""
+
+
 def _retry_after(exc: BaseException) -> float | None:
+    """Seconds the server asked us to wait: Retry-After (seconds or HTTP date), else the IETF RateLimit reset."""
     response = getattr(exc, "response", None)
-    value = response.headers.get("Retry-After") if response is not None else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
+    if response is None:
         return None
+    value = response.headers.get("Retry-After")
+    seconds: float | None = None
+    if value is not None:
+        try:
+            seconds = float(value)
+        except ValueError:
+            try:
+                seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+            except (TypeError, ValueError, OverflowError):
+                seconds = None
+    if seconds is None:
+        try:
+            limit = parse_ratelimit_headers(response.headers)
+        except Exception:  # a malformed header is no instruction
+            limit = None
+        if limit is not None and limit.remaining == 0:
+            seconds = float(limit.reset_in_seconds)
+    if seconds is None or math.isnan(seconds):
+        return None
+    return max(seconds, 0.0)
 
 
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, OfflineModeIsEnabled):
         return False
-    if isinstance(exc, httpx2.TransportError | TimeoutError | ConnectionError):
+    if isinstance(exc, httpx2.TransportError | TimeoutError | ConnectionError | MalformedReply):
         return True
     return isinstance(exc, HfHubHTTPError) and _status(exc) in RETRYABLE_STATUS
 
 
 def _is_unreachable(exc: BaseException) -> bool:
-    return isinstance(exc, httpx2.TransportError | TimeoutError | ConnectionError) or (
+    return isinstance(exc, httpx2.TransportError | TimeoutError | ConnectionError | MalformedReply) or (
         isinstance(exc, HfHubHTTPError) and (_status(exc) or 0) >= 500
     )
 
@@ -140,6 +170,8 @@ class LiveHub:
                                 library_version=__version__)
 
     def _retrying(self, call: Callable[[], T]) -> T:
+        """Run `call`, retrying transient failures (429, 5xx, dropped or timed-out connections, malformed replies)
+        with exponential backoff and jitter, or as long as the server's Retry-After asks, within `retry.budget`."""
         deadline = time.monotonic() + self.retry.budget
         for attempt in range(1, self.retry.attempts + 1):
             with self._lock:
@@ -154,15 +186,38 @@ class LiveHub:
                     delay = min(self.retry.base_delay * 2 ** (attempt - 1), self.retry.max_delay)
                     delay *= 0.5 + random.random()  # jitter so parallel audits do not retry in lockstep
                 if time.monotonic() + delay > deadline:
-                    raise
+                    raise  # waiting as asked would overrun the budget: fail now rather than later
                 time.sleep(delay)
         raise AssertionError("unreachable")
 
+    def _read_body(self, response: Any, limit: int) -> tuple[bytes, bool]:
+        """At most `limit` bytes of a streamed body, within a total read time (a trickling server is a hang too)."""
+        deadline = time.monotonic() + self.timeout * 4
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                return b"".join(chunks)[:limit], True
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the reply took longer than {self.timeout * 4:g} s to arrive")
+        return b"".join(chunks), False
+
     def _get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
         def call() -> Any:
-            response = get_session().get(url, headers=self._headers(), params=params or {}, timeout=self.timeout)
-            hf_raise_for_status(response)
-            return response.json()
+            with get_session().stream("GET", url, headers=self._headers(), params=params or {},
+                                      timeout=self.timeout) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    hf_raise_for_status(response)
+                body, truncated = self._read_body(response, MAX_JSON_BYTES)
+            if truncated:
+                raise HubUnreachable(f"The Hub's reply from {url} is larger than {MAX_JSON_BYTES} bytes.")
+            try:
+                return json.loads(body)
+            except ValueError:
+                raise MalformedReply(f"the reply is not valid JSON ({len(body)} bytes, cut short?)") from None
 
         return self._retrying(call)
 
@@ -178,23 +233,19 @@ class LiveHub:
                 if response.status_code >= 400:
                     response.read()
                     hf_raise_for_status(response)
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_bytes():
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size > limit:
-                        return b"".join(chunks)[:limit], True
-                return b"".join(chunks), False
+                return self._read_body(response, limit)
 
         return self._retrying(call)
 
     def _file_url(self, repo_id: str, revision: str, path: str, repo_type: str = "model") -> str:
+        # A sibling name is data from the server: '..' or '.' segments would make the URL point elsewhere.
+        if not path or any(part in ("", ".", "..") for part in path.split("/")) or "\\" in path:
+            raise ValueError(f"the file name {path[:80]!r} is not a plain relative path, so it was not requested")
         prefix = "" if repo_type == "model" else f"{repo_type}s/"
         return f"{self.endpoint}/{prefix}{repo_id}/resolve/{quote(revision, safe='')}/{quote(path)}"
 
     # -- the interface ---------------------------------------------------------------------------------------------
-    def repo(self, repo_id: str, revision: str | None = None) -> RepoEvidence:
+    def repo(self, repo_id: str, revision: str | None = None, *, texts: bool = True) -> RepoEvidence:
         validate_repo_id(repo_id)
         url = f"{self.endpoint}/api/models/{repo_id}"
         if revision is not None:
@@ -213,9 +264,10 @@ class LiveHub:
             raise HubUnreachable(f"The Hub answered unexpectedly for {repo_id} ({_one_line(exc)}).") from None
         if not isinstance(info, dict):
             raise HubUnreachable(f"The Hub answered with something other than model metadata for {repo_id}.")
-        return self._evidence(repo_id, revision, info)
+        return self._evidence(repo_id, revision, info, texts)
 
-    def _evidence(self, repo_id: str, requested: str | None, info: dict[str, Any]) -> RepoEvidence:
+    def _evidence(self, repo_id: str, requested: str | None, info: dict[str, Any],
+                  texts_wanted: bool = True) -> RepoEvidence:
         sha = str(info.get("sha") or "")
         gated = info.get("gated") or False
         problems: list[FetchProblem] = []
@@ -233,20 +285,24 @@ class LiveHub:
         def read(path: str) -> None:
             texts.append(self._read_text(repo_id, sha, path, can_read, problems))
 
-        if "README.md" in paths:
+        if texts_wanted and "README.md" in paths:
             read("README.md")
         license_link = card.get("license_link")
         wanted = [p for p in sorted(paths) if "/" not in p and LICENSE_FILE.match(p)]
         if isinstance(license_link, str) and license_link.lstrip("./") in paths:
             wanted.insert(0, license_link.lstrip("./"))
-        for path in list(dict.fromkeys(wanted))[:MAX_LICENSE_FILES]:
+        # The light read (ancestors) needs a license text only when the card names no license.
+        for path in list(dict.fromkeys(wanted))[:MAX_LICENSE_FILES] if texts_wanted or _names_no_license(card) else ():
             read(path)
-        if "adapter_config.json" in paths:
-            read("adapter_config.json")
-        if config is None and "config.json" in paths:
+        if "adapter_config.json" in paths and (texts_wanted or not card.get("base_model")):
+            read("adapter_config.json")  # an adapter's base may be named only here
+        if texts_wanted and config is None and "config.json" in paths:
             read("config.json")  # the Hub usually inlines config; read the file only when it did not
-        safetensors = self._safetensors(repo_id, sha, info, files, can_read, problems)
-        datasets = tuple(self.dataset(d) for d in _as_list(card.get("datasets"))[:MAX_DATASETS])
+        checks: list[WeightCheck] = []
+        safetensors = self._safetensors(repo_id, sha, info, files, can_read and texts_wanted, problems, checks)
+        if texts_wanted:
+            checks.extend(self._scan_pickles(repo_id, sha, files, can_read, problems))
+        datasets = tuple(self.dataset(d) for d in _as_list(card.get("datasets"))[:MAX_DATASETS] if texts_wanted)
         for ds in datasets:
             if ds.exists is None:
                 problems.append(FetchProblem(f"dataset:{ds.id}", ds.detail))
@@ -265,7 +321,7 @@ class LiveHub:
             last_modified=info.get("lastModified"), card_data=card, files=files, safetensors=safetensors,
             texts=tuple(texts), datasets=datasets, security=info.get("securityRepoStatus"),
             base_models_field=info.get("baseModels") if isinstance(info.get("baseModels"), dict) else None,
-            problems=tuple(problems),
+            problems=tuple(problems), weight_checks=tuple(checks),
         )
 
     def _read_text(self, repo_id: str, sha: str, path: str, can_read: bool, problems: list[FetchProblem]) -> TextFile:
@@ -294,7 +350,8 @@ class LiveHub:
         return TextFile(path, READ_OK, content=content, detail=detail)
 
     def _safetensors(self, repo_id: str, sha: str, info: dict[str, Any], files: tuple[RepoFile, ...],
-                     can_read: bool, problems: list[FetchProblem]) -> SafetensorsSummary | None:
+                     can_read: bool, problems: list[FetchProblem],
+                     checks: list[WeightCheck] | None = None) -> SafetensorsSummary | None:
         summary = info.get("safetensors")
         if isinstance(summary, dict) and isinstance(summary.get("parameters"), dict):
             params = {str(k): int(v) for k, v in summary["parameters"].items() if isinstance(v, int)}
@@ -307,7 +364,11 @@ class LiveHub:
         for shard in shards:
             try:
                 header = self.read_safetensors_header(repo_id, sha, shard.path, shard.size)
-            except (SafetensorsHeaderError, Exception) as exc:
+            except SafetensorsHeaderError as exc:  # the file is broken or hostile: a finding, not a failed request
+                if checks is not None:
+                    checks.append(WeightCheck(shard.path, "safetensors-header", "corrupt", detail=_one_line(exc)))
+                return None
+            except Exception as exc:
                 problems.append(FetchProblem(shard.path, f"safetensors header unreadable: {_one_line(exc)}"))
                 return None
             for dtype, count in header.parameters.items():
@@ -319,10 +380,48 @@ class LiveHub:
         url = self._file_url(repo_id, sha, path)
         prefix, _ = self._get_bytes(url, 100_008, (0, 100_007))
         length = header_length(prefix)
+        if isinstance(size, int) and 8 + length > size:  # a header claiming more than the file: no second read
+            raise SafetensorsHeaderError(f"the header claims {length} bytes but the file has only {size}")
         if len(prefix) < 8 + length:
             rest, _ = self._get_bytes(url, length, (8, length + 7))
             prefix = prefix[:8] + rest
         return parse_header(prefix[: 8 + length], size)
+
+    def _scan_pickles(self, repo_id: str, sha: str, files: tuple[RepoFile, ...], can_read: bool,
+                      problems: list[FetchProblem]) -> list[WeightCheck]:
+        """Fetch each small pickle-based file and scan it in memory; larger ones are left to the Hub's scan."""
+        out: list[WeightCheck] = []
+        fetched = 0
+        for f in files:
+            if not is_pickle_file(f.path):
+                continue
+            size = f.size if isinstance(f.size, int) else None
+            if size is not None and size > MAX_SCAN_BYTES:
+                out.append(WeightCheck(f.path, "pickle-scan", TOO_LARGE, detail=f"{size} bytes"))
+                continue
+            if not can_read:
+                out.append(WeightCheck(f.path, "pickle-scan", UNREAD,
+                                       detail="the repository is gated and no approved token was given"))
+                continue
+            if fetched >= MAX_PICKLE_SCANS:
+                out.append(WeightCheck(f.path, "pickle-scan", UNREAD,
+                                       detail=f"only the first {MAX_PICKLE_SCANS} pickle files are fetched"))
+                continue
+            fetched += 1
+            try:
+                data, truncated = self._get_bytes(self._file_url(repo_id, sha, f.path), MAX_SCAN_BYTES)
+            except GatedRepoError:
+                out.append(WeightCheck(f.path, "pickle-scan", UNREAD, detail="the token is not approved for this gate"))
+                continue
+            except Exception as exc:
+                problems.append(FetchProblem(f.path, f"could not be fetched for a pickle scan: {_one_line(exc)}"))
+                out.append(WeightCheck(f.path, "pickle-scan", UNREAD, detail=f"the download failed ({_one_line(exc)})"))
+                continue
+            if truncated:
+                out.append(WeightCheck(f.path, "pickle-scan", TOO_LARGE, detail=f"more than {MAX_SCAN_BYTES} bytes"))
+                continue
+            out.append(scan_pickle(f.path, data))
+        return out
 
     def dataset(self, dataset_id: str) -> DatasetEvidence:
         try:
@@ -343,22 +442,38 @@ class LiveHub:
                                gated=info.get("gated") if isinstance(info, dict) else None)
 
     def children(self, repo_id: str, relation: str | None = None, limit: int | None = None) -> list[ChildModel]:
+        """Derivatives through the Hub's `base_model:[<relation>:]<id>` tags, following `Link` pages up to `limit`.
+
+        Each child comes with its own children count (expand=childrenModelCount), so a tree walk asks for the
+        children of a child only when it has some."""
         validate_repo_id(repo_id)
         tag = f"base_model:{relation}:{repo_id}" if relation else f"base_model:{repo_id}"
-        out: list[ChildModel] = []
+        relation_tags = {f"base_model:{rel}:{repo_id}": rel for rel in CHILD_RELATIONS}
 
         def call() -> list[Any]:
-            return list(self.api.list_models(filter=tag, limit=limit, expand=["tags", "downloads", "gated"]))
+            # list_models pages lazily; the whole iteration is retried so a failed page does not leave a gap.
+            return list(self.api.list_models(filter=tag, limit=limit,
+                                             expand=["tags", "downloads", "gated", "childrenModelCount"]))
 
-        for model in self._retrying(call):
-            tags = list(model.tags or [])
-            rel = relation or next(
-                (t.split(":")[1] for t in tags if t.startswith("base_model:") and t.endswith(":" + repo_id)
-                 and t.count(":") >= 2), "unknown")
+        try:
+            models = self._retrying(call)
+        except Exception as exc:
+            raise HubUnreachable(f"The Hub could not list the derivatives of {repo_id} ({_one_line(exc)}).") from None
+        out: list[ChildModel] = []
+        for model in models[:limit] if limit else models:
+            tags = [str(t) for t in model.tags or []]
+            rel = relation or next((relation_tags[t] for t in tags if t in relation_tags), "unknown")
             lic = next((t.split(":", 1)[1] for t in tags if t.startswith("license:")), None)
+            count = getattr(model, "children_model_count", None)
             out.append(ChildModel(id=model.id, relation=rel, license=lic, downloads=model.downloads,
-                                  gated=model.gated))
+                                  gated=model.gated, children_count=count if isinstance(count, int) else None))
         return out
+
+
+def _names_no_license(card: dict[str, Any]) -> bool:
+    """The card's license field names no license (absent, 'other', 'unknown', or not an id), so its files matter."""
+    ids = _as_list(card.get("license"))
+    return not ids or all(i.strip().lower() in {"other", "unknown", "none", ""} for i in ids)
 
 
 def _as_list(value: Any) -> list[str]:

@@ -1,0 +1,303 @@
+"""The compact history of every model's audits, the timeline read from it, and the Atom feed of recent changes.
+
+Layout: REPORTS_DIR/history/<namespace>/<name>.jsonl (legacy ids without a namespace: history/<name>.jsonl), one
+JSON object per line, oldest first. A row is appended when a run's outcome differs from the last row (license,
+classification, a criterion status, the revision): a weekly re-audit that finds nothing new adds nothing, so the
+history stays small and its diffs in git mean something.
+
+`timeline(rows)` turns one model's rows into human sentences ("license changed from tii-falcon-llm to apache-2.0");
+`recent_changes(reports_dir)` collects them across models for the site's "recent changes" page, and
+`atom_feed(changes, site_url)` renders them as an Atom 1.0 feed."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+HISTORY_DIR = "history"
+HISTORY_SCHEMA = "auditor.history/1"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+# Fields whose change is worth a history row. Dates, the data source and the criteria version are recorded in the
+# row but do not by themselves make a new one.
+TRACKED_FIELDS = ("revision", "declared", "identified", "effective", "classification", "criteria")
+
+_append_lock = threading.Lock()  # the batch appends from worker threads
+
+
+# -- rows ----------------------------------------------------------------------------------------------------------
+def as_of(report: dict[str, Any]) -> str | None:
+    """The date the report describes: the snapshot's date for stored snapshots, else when it was audited."""
+    if report.get("source") == "snapshot" and isinstance(report.get("snapshot_date"), str):
+        return report["snapshot_date"]
+    audited = report.get("audited_at")
+    return audited if isinstance(audited, str) else None
+
+
+def compact(report: dict[str, Any]) -> dict[str, Any]:
+    """One history row: what a report concluded, without its evidence."""
+    model = report.get("model") or {}
+    lic = report.get("license") or {}
+    lineage = report.get("lineage") or {}
+    return {
+        "schema": HISTORY_SCHEMA,
+        "model": model.get("id"),
+        "date": as_of(report),
+        "audited_at": report.get("audited_at"),
+        "source": report.get("source"),
+        "snapshot_date": report.get("snapshot_date"),
+        "revision": model.get("revision"),
+        "declared": lic.get("declared"),
+        "license_key": lic.get("key"),
+        "identified": lic.get("identified"),
+        "effective": lineage.get("effective_license"),
+        "classification": report.get("classification"),
+        "criteria": {c.get("id"): c.get("status") for c in report.get("criteria") or [] if isinstance(c, dict)},
+        "criteria_version": report.get("criteria_version"),
+    }
+
+
+def same_outcome(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return all(a.get(name) == b.get(name) for name in TRACKED_FIELDS)
+
+
+def history_path(reports_dir: Path, model_id: str) -> Path:
+    return Path(reports_dir) / HISTORY_DIR / f"{model_id}.jsonl"
+
+
+def read_history(path: Path) -> list[dict[str, Any]]:
+    """The rows of one history file; a line that is not a JSON object (a torn write, a merge artefact) is skipped."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    rows = []
+    for line in text.splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict) and isinstance(row.get("model"), str):
+            rows.append(row)
+    return rows
+
+
+def load_history(reports_dir: Path, model_id: str) -> list[dict[str, Any]]:
+    return read_history(history_path(reports_dir, model_id))
+
+
+def load_all_histories(reports_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every model's rows, keyed by model id (read from the rows, not guessed from file names)."""
+    root = Path(reports_dir) / HISTORY_DIR
+    out: dict[str, list[dict[str, Any]]] = {}
+    if not root.is_dir():
+        return out
+    for path in sorted(root.rglob("*.jsonl")):
+        rows = read_history(path)
+        if rows:
+            out.setdefault(rows[-1]["model"], []).extend(rows)
+    return out
+
+
+def append_history(reports_dir: Path, report: dict[str, Any]) -> bool:
+    """Record `report` in its model's history unless it concluded the same as the row before it. True when appended.
+
+    "Before" is by date, not by file position: a historical snapshot recorded after today's audit (a backfill) is
+    compared with what preceded it in time, and `timeline` sorts rows by date."""
+    row = compact(report)
+    if not isinstance(row["model"], str) or not row["model"]:
+        return False
+    path = history_path(reports_dir, row["model"])
+    date = str(row.get("date") or "")
+    with _append_lock:
+        rows = read_history(path)
+        earlier = sorted((r for r in rows if str(r.get("date") or "") <= date), key=lambda r: str(r.get("date") or ""))
+        if earlier and same_outcome(earlier[-1], row):
+            return False
+        if any(str(r.get("date") or "") == date and same_outcome(r, row) for r in rows):
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        needs_newline = path.is_file() and path.stat().st_size > 0 and not path.read_bytes().endswith(b"\n")
+        with path.open("a", encoding="utf-8") as handle:
+            # One line per row, written with a single call: a crash leaves at most one torn line, which
+            # read_history skips.
+            handle.write(("\n" if needs_newline else "") + json.dumps(row, ensure_ascii=False)
+                         + "\n")
+    return True
+
+
+# -- changes -------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Change:
+    """One thing that changed for one model, with the sentence a reader sees."""
+
+    model: str
+    date: str | None
+    kind: str  # first-audit | license | identified-license | effective-license | classification | criterion | revision
+    field: str  # which license/criterion, e.g. "declared" or "persons-groups"
+    before: Any
+    after: Any
+    sentence: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def show(value: Any) -> str:
+    """A license or status value as a reader sees it: lists joined, nothing as 'none'."""
+    if value is None or value == "" or value == []:
+        return "none"
+    if isinstance(value, list | tuple):
+        return ", ".join(show(v) for v in value)
+    return str(value)
+
+
+def license_label(row: dict[str, Any]) -> str:
+    """The declared license; a bare `other` (or nothing) is named by the license the auditor recognised."""
+    declared = row.get("declared")
+    key = row.get("license_key") or row.get("identified")
+    if declared in (None, "", [], "other", "unknown") and key:
+        return f"{show(declared)} ({key})"
+    return show(declared)
+
+
+def first_audit(row: dict[str, Any]) -> Change:
+    sentence = f"first audited: classified {show(row.get('classification'))}, license {license_label(row)}"
+    return Change(str(row.get("model")), row.get("date"), "first-audit", "", None, row.get("classification"),
+                  sentence)
+
+
+def changes_between(old: dict[str, Any], new: dict[str, Any], model: str | None = None,
+                    date: str | None = None) -> list[Change]:
+    """What differs between two rows (from `compact`): license first, then classification, criteria, revision."""
+    model = model or str(new.get("model") or old.get("model"))
+    date = date if date is not None else new.get("date")
+    out: list[Change] = []
+
+    def add(kind: str, field: str, before: Any, after: Any, sentence: str) -> None:
+        out.append(Change(model, date, kind, field, before, after, sentence))
+
+    if old.get("declared") != new.get("declared"):
+        add("license", "declared", old.get("declared"), new.get("declared"),
+            f"license changed from {license_label(old)} to {license_label(new)}")
+    if old.get("identified") != new.get("identified"):
+        add("identified-license", "identified", old.get("identified"), new.get("identified"),
+            f"identified license changed from {show(old.get('identified'))} to {show(new.get('identified'))}")
+    if old.get("effective") != new.get("effective"):
+        add("effective-license", "effective", old.get("effective"), new.get("effective"),
+            f"effective license (through the lineage) changed from {show(old.get('effective'))} "
+            f"to {show(new.get('effective'))}")
+    if old.get("classification") != new.get("classification"):
+        add("classification", "classification", old.get("classification"), new.get("classification"),
+            f"classification changed from {show(old.get('classification'))} to {show(new.get('classification'))}")
+    old_criteria = old.get("criteria") or {}
+    new_criteria = new.get("criteria") or {}
+    for criterion_id in list(dict.fromkeys([*new_criteria, *old_criteria])):
+        before, after = old_criteria.get(criterion_id), new_criteria.get(criterion_id)
+        if before != after:
+            add("criterion", str(criterion_id), before, after,
+                f"{criterion_id} changed from {show(before)} to {show(after)}")
+    if old.get("revision") != new.get("revision"):
+        add("revision", "revision", old.get("revision"), new.get("revision"),
+            f"new revision {show(new.get('revision'))[:12]} (was {show(old.get('revision'))[:12]})")
+    return out
+
+
+def timeline(history_rows: Iterable[dict[str, Any]]) -> list[Change]:
+    """One model's rows → its changes, oldest first: the first audit, then what each later row changed."""
+    rows = sorted((r for r in history_rows if isinstance(r, dict)), key=lambda r: str(r.get("date") or ""))
+    if not rows:
+        return []
+    out = [first_audit(rows[0])]
+    for previous, current in zip(rows, rows[1:], strict=False):
+        out.extend(changes_between(previous, current))
+    return out
+
+
+def recent_changes(histories: dict[str, list[dict[str, Any]]] | Path, limit: int | None = 100,
+                   include_first_audits: bool = True) -> list[Change]:
+    """Changes across models, newest first (then by model id). `histories` is load_all_histories() or its dir."""
+    if isinstance(histories, Path | str):
+        histories = load_all_histories(Path(histories))
+    changes = [c for rows in histories.values() for c in timeline(rows)
+               if include_first_audits or c.kind != "first-audit"]
+    changes.sort(key=lambda c: c.model)
+    changes.sort(key=lambda c: str(c.date or ""), reverse=True)
+    return changes[:limit] if limit is not None else changes
+
+
+# -- Atom ----------------------------------------------------------------------------------------------------------
+# XML 1.0 forbids most control characters even when escaped; card-derived values could carry them.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _XML_INVALID.sub("", text)
+
+
+def rfc3339(date: str | None) -> str:
+    """A report date (2024-05-01 or 2024-05-01T12:00:00Z) as the RFC 3339 timestamp Atom requires."""
+    if date:
+        try:
+            parsed = datetime.fromisoformat(date.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return "1970-01-01T00:00:00Z"
+
+
+def default_model_url(site_url: str, model_id: str) -> str:
+    return f"{site_url.rstrip('/')}/models/{model_id}.html"
+
+
+def change_id(change: Change) -> str:
+    """A stable, unique entry id: the same change gets the same id on every build."""
+    key = json.dumps([change.model, change.date, change.kind, change.field, change.before, change.after],
+                     sort_keys=True, default=str)
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'auditor-change:' + key)}"
+
+
+def atom_feed(changes: Iterable[Change], site_url: str, *, title: str = "Model openness audit: recent changes",
+              feed_path: str = "changes.xml",
+              model_url: Callable[[str, str], str] = default_model_url) -> str:
+    """The changes as an Atom 1.0 document (RFC 4287). Text is escaped by the XML writer, never pasted in."""
+    changes = list(changes)
+    base = site_url.rstrip("/")
+    self_url = f"{base}/{feed_path.lstrip('/')}"
+    ElementTree.register_namespace("", ATOM_NS)
+
+    def sub(parent: ElementTree.Element, tag: str, text: str | None = None, **attrs: str) -> ElementTree.Element:
+        element = ElementTree.SubElement(parent, f"{{{ATOM_NS}}}{tag}", {k: _clean(v) for k, v in attrs.items()})
+        if text is not None:
+            element.text = _clean(text)
+        return element
+
+    feed = ElementTree.Element(f"{{{ATOM_NS}}}feed")
+    sub(feed, "id", self_url)
+    sub(feed, "title", title)
+    updated = max((rfc3339(c.date) for c in changes), default=rfc3339(None))
+    sub(feed, "updated", updated)
+    author = sub(feed, "author")
+    sub(author, "name", "Model openness auditor")
+    sub(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    sub(feed, "link", rel="alternate", type="text/html", href=f"{base}/")
+    for change in changes:
+        entry = sub(feed, "entry")
+        sub(entry, "id", change_id(change))
+        sub(entry, "title", f"{change.model}: {change.sentence}")
+        sub(entry, "updated", rfc3339(change.date))
+        sub(entry, "link", rel="alternate", type="text/html", href=model_url(base, change.model))
+        sub(entry, "summary", f"{change.model}: {change.sentence} (as of {show(change.date)}).")
+    ElementTree.indent(feed)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(feed, encoding="unicode") + "\n"
