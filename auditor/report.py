@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from license_expression import get_spdx_licensing
+from auditor.licenses.expressions import spdx_licensing
 
 from auditor import __version__
 from auditor.criteria import CONTRACT_IDS, criteria_version, load_criteria
@@ -70,7 +70,7 @@ def effective_license(terms: tuple[BindingTerms, ...]) -> str | None:
     ordered = [k for _, k in sorted(keys, key=lambda item: item[0])]
     expression = " AND ".join(ordered)
     try:
-        return str(get_spdx_licensing().parse(expression, simple=True))
+        return str(spdx_licensing().parse(expression, simple=True))
     except Exception:  # a LicenseRef the parser rejects: keep our own join, still a valid reading
         return expression
 

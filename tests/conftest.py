@@ -18,11 +18,13 @@ from tests.fakehub import FakeHub  # noqa: E402
 from tests.hubdata import build_core  # noqa: E402
 from tests.hubdata_exports import build_exports  # noqa: E402
 from tests.hubdata_families import build_families  # noqa: E402
+from tests.hubdata_hostile import build_hostile  # noqa: E402
 from tests.hubdata_lineage import build_lineage  # noqa: E402
 from tests.hubdata_publishing import build_publishing  # noqa: E402
 from tests.hubdata_site import build_site_fixtures  # noqa: E402
 
 build_core(_ROOT)
+build_hostile(_ROOT)
 build_lineage(_ROOT)
 build_families(_ROOT)
 build_exports(_ROOT)

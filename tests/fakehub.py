@@ -416,7 +416,8 @@ class FakeHub:
                      headers: dict | None = None, delay_s: float = 30.0, method: str | None = None):
         """Misbehave on the next `count` requests whose path starts with `path_prefix`:
 
-        - ``status``: answer `status` with extra `headers` (e.g. 429 with ``{"Retry-After": "1"}``);
+        - ``status``: answer `status` with extra `headers` (e.g. 429 with ``{"Retry-After": "1"}``); "{token}" in
+          a header value is replaced by the request's bearer token (a server that echoes credentials);
         - ``hang``: accept the request and answer nothing for `delay_s` seconds (or until ``stop()``), then close;
         - ``drop-mid-body``: send the real headers (full Content-Length) and half the body, then close the socket;
         - ``truncated-json``: send a well-formed reply whose body is the first half of the real one.
@@ -588,7 +589,9 @@ def _make_handler(hub: FakeHub, *, cdn: bool):
             fault = self._fault
             if fault is not None and fault.kind == "status":
                 self._fault = None
-                self._json({"error": "injected failure"}, fault.status, headers=fault.headers)
+                # "{token}" in a header value echoes the caller's bearer token, as a careless proxy might.
+                headers = {k: str(v).replace("{token}", self._token() or "") for k, v in (fault.headers or {}).items()}
+                self._json({"error": "injected failure"}, fault.status, headers=headers)
                 return
             if fault is not None and fault.kind == "hang":
                 self._log["status"] = "hang"

@@ -84,7 +84,7 @@ def torch_zip(data_pkl: bytes, storages: dict[str, bytes] | None = None,
               compression: int = zipfile.ZIP_STORED) -> bytes:
     """A PyTorch >= 1.6 checkpoint: a zip holding archive/data.pkl, the storages and a version record."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression) as archive:
+    with zipfile.ZipFile(buffer, "w", compression, compresslevel=1 if compression else None) as archive:
         archive.writestr("archive/data.pkl", data_pkl)
         archive.writestr("archive/byteorder", "little")
         for key, raw in (storages or {}).items():
@@ -115,8 +115,8 @@ def opcode_flood(ops: int = 550_000) -> bytes:
 
 
 def zip_bomb() -> bytes:
-    """A checkpoint whose deflated data.pkl expands to 100 MB."""
-    return torch_zip(b"\x80\x02" + b"N0" * 50_000_000 + b"N.", compression=zipfile.ZIP_DEFLATED)
+    """A checkpoint whose deflated data.pkl expands to 70 MB, more than the auditor unpacks."""
+    return torch_zip(b"\x80\x02" + b"N0" * 35_000_000 + b"N.", compression=zipfile.ZIP_DEFLATED)
 
 
 # -- safetensors ----------------------------------------------------------------------------------------------------
@@ -134,7 +134,7 @@ HOSTILE_CASES: dict[str, str] = {
     f"{NS}/pickle-legacy-inst": "legacy multi-pickle torch file calling os.system through INST",
     f"{NS}/pickle-computed-import": "STACK_GLOBAL whose operands cannot be read statically",
     f"{NS}/pickle-opcode-flood": "550,000 harmless opcodes: too many to scan, and the Hub has not scanned it",
-    f"{NS}/pickle-zip-bomb": "checkpoint whose deflated data.pkl expands to 100 MB",
+    f"{NS}/pickle-zip-bomb": "checkpoint whose deflated data.pkl expands to 70 MB",
     f"{NS}/large-pickle-hub-unsafe": "pickle over 10 MB that the Hub's scan marks unsafe",
     f"{NS}/large-pickle-unscanned": "pickle over 10 MB that the Hub has not scanned",
     f"{NS}/gated-pickle-hub-unsafe": "gated repo (no token) whose small pickle the Hub marks unsafe",

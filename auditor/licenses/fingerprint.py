@@ -184,10 +184,15 @@ def identify_text(text: str) -> TextMatch | None:
         return None
 
 
-def identify_license_text(text: str) -> TextMatch | None:
-    """Fingerprint first; ScanCode (optional extra) only when the fingerprints give no answer."""
+# ScanCode costs seconds and ~1.4 GB to load its index: worth it only for a full license text.
+SCANCODE_MIN_WORDS = 150
+
+
+def identify_license_text(text: str, allow_scancode: bool = True) -> TextMatch | None:
+    """Fingerprint first; ScanCode (optional extra) only when the fingerprints give no answer and the text is long
+    enough to be a license rather than a pointer to one."""
     match = identify_text(text)
-    if match is not None:
+    if match is not None or not allow_scancode or len(text.split()) < SCANCODE_MIN_WORDS:
         return match
     from auditor.licenses.scancode_detect import scancode_identify
 

@@ -16,7 +16,7 @@ from auditor.licenses.knowledge import LicenseInfo, LicenseKnowledge, load_knowl
 
 # Hub ids that state nothing: the terms must come from elsewhere.
 NON_COMMITTAL_IDS = {"other", "unknown", "none", "n/a", ""}
-_LICENSE_FILE_NAME = re.compile(r"^(licen[cs]e|copying|notice)", re.I)
+_LICENSE_FILE_NAME = re.compile(r"^(licen[cs]e|copying)", re.I)
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,11 @@ class LicenseResolution:
                                  self.notes + tuple(notes), self.unreadable, self.texts)
 
 
-def identify_text(text: str):  # -> TextMatch | None
+def identify_text(text: str, path: str = "LICENSE"):  # -> TextMatch | None
+    """Identify a license text; the ScanCode fallback only for license files proper, not policies or notices."""
     from auditor.licenses.fingerprint import identify_license_text
 
-    return identify_license_text(text)
+    return identify_license_text(text, allow_scancode=bool(_LICENSE_FILE_NAME.match(path.rsplit("/", 1)[-1])))
 
 
 def _map_id(value: str, kb: LicenseKnowledge) -> LicenseInfo | None:
@@ -114,7 +115,7 @@ def resolve_license(evidence: RepoEvidence, kb: LicenseKnowledge | None = None) 
             notes.append(LicenseNote("license-unreadable", "info", f"{path} could not be read: {text.detail}.", path))
             continue
         texts[path] = text.content
-        match = identify_text(text.content)
+        match = identify_text(text.content, path)
         if match is not None:
             info = kb.by_key(match.key)
             if info is not None:
