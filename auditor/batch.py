@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.criteria import CONTRACT_IDS
+from auditor.criteria import CONTRACT_IDS, criteria_version
 from auditor.errors import (
     EXIT_GATE_FAILED,
     EXIT_UNREACHABLE,
@@ -38,6 +38,7 @@ from auditor.errors import (
 )
 from auditor.evidence import RepoEvidence
 from auditor.hub.base import ChildModel, Hub
+from auditor.hub.cached import CachingHub, EvidenceStore
 from auditor.lineage import DEFAULT_MAX_DEPTH, AncestorCache
 from auditor.repoid import validate_repo_id
 
@@ -198,6 +199,44 @@ def finished_report(out_dir: Path, repo_id: str) -> dict[str, Any] | None:
     if not evidence_path(out_dir, repo_id).is_file():
         return None
     return read_report(report_path(out_dir, repo_id), repo_id)
+
+
+def is_current(out_dir: Path, report: dict[str, Any], current: dict[str, str] | None) -> bool:
+    """Whether a finished report still holds: same criteria, and (when the Hub told us the current commits) the
+    model and every ancestor still at the commit its evidence was read at. Without current shas (a snapshot
+    Hub), a finished report counts as current: that is plain resume."""
+    if report.get("criteria_version") != criteria_version():
+        return False
+    if current is None:
+        return True
+    if current.get(report["model"]["id"]) != report["model"].get("revision"):
+        return False
+    store = EvidenceStore(out_dir / EVIDENCE_DIR)
+    for ancestor in (report.get("lineage") or {}).get("ancestors") or []:
+        stored = store.latest(ancestor.get("id", ""))
+        if stored is None or current.get(stored.repo_id) != stored.revision:
+            return False
+    return True
+
+
+def _is_valid(repo_id: str) -> bool:
+    try:
+        validate_repo_id(repo_id)
+        check_layout_name(repo_id)
+    except InvalidRepoId:
+        return False
+    return True
+
+
+def _ids_to_check(out_dir: Path, ids: list[str]) -> list[str]:
+    """The batch's models and the ancestors their previous reports name: one bulk sha lookup covers them all."""
+    wanted = dict.fromkeys(ids)
+    for repo_id in ids:
+        previous = finished_report(out_dir, repo_id)
+        for ancestor in ((previous or {}).get("lineage") or {}).get("ancestors") or []:
+            if isinstance(ancestor.get("id"), str):
+                wanted.setdefault(ancestor["id"])
+    return list(wanted)
 
 
 # -- the index row (shared with the site) --------------------------------------------------------------------------
@@ -404,6 +443,13 @@ def run_batch(ids: list[str], out_dir: Path, *, hub: Hub | None = None, token: s
     reports: dict[str, dict[str, Any]] = {}
     errors: dict[str, BatchError] = {}
     todo: list[str] = []
+    # Incremental: learn current commits in bulk, then serve unchanged models and ancestors from stored evidence.
+    caching = CachingHub(hub, EvidenceStore(out_dir / EVIDENCE_DIR), write_through=False)
+    valid_ids = [i for i in dict.fromkeys(ids) if _is_valid(i)]
+    current: dict[str, str] | None = None
+    if hasattr(hub, "current_shas") and any(finished_report(out_dir, i) for i in valid_ids):
+        caching.prefetch_shas(_ids_to_check(out_dir, valid_ids))
+        current = caching.current
     for repo_id in dict.fromkeys(ids):
         try:
             validate_repo_id(repo_id)
@@ -414,14 +460,14 @@ def run_batch(ids: list[str], out_dir: Path, *, hub: Hub | None = None, token: s
             _tell(progress, repo_id, OUTCOME_FAILED)
             continue
         previous = None if force else finished_report(out_dir, repo_id)
-        if previous is not None:
+        if previous is not None and is_current(out_dir, previous, current):
             reports[repo_id] = previous
             result.skipped.append(repo_id)
             _tell(progress, repo_id, OUTCOME_SKIPPED)
         else:
             todo.append(repo_id)
 
-    run = _Run(out_dir, RecordingHub(hub), cache if cache is not None else AncestorCache(), follow_lineage,
+    run = _Run(out_dir, RecordingHub(caching), cache if cache is not None else AncestorCache(), follow_lineage,
                max_depth, unreachable_limit if unreachable_limit is not None else max(2 * concurrency, 8))
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="audit")
     pending: dict[Future, str] = {}

@@ -101,6 +101,7 @@ class RepoEvidence:
     problems: tuple[FetchProblem, ...] = ()
     weight_checks: tuple[WeightCheck, ...] = ()  # pickle scans and safetensors header failures
     snapshot_date: str | None = None  # for source == "snapshot": when the evidence was compiled
+    light: bool = False  # metadata-only read (an ancestor's): no README, datasets or header reads
     provenance: tuple[dict[str, str], ...] = ()  # snapshot facts: where each came from (url, date)
 
     @property

@@ -120,8 +120,9 @@ def placeholder_revision(repo_id: str, date: str) -> str:
 def fact_sheet(raw: dict[str, Any], card: dict[str, Any]) -> str:
     """The short README stored in place of the card: metadata front matter plus our own sentences."""
     facts = raw.get("facts") or {}
+    # A card published without metadata gets no front matter here either (not an empty "{}" block).
     front = yaml.safe_dump(card, sort_keys=True, allow_unicode=True, default_flow_style=False).strip()
-    lines = ["---", front, "---", "", f"# {raw['id']} (compiled fact sheet)", "",
+    lines = (["---", front, "---", ""] if card else []) + [f"# {raw['id']} (compiled fact sheet)", "",
              f"Not the published model card: a fact sheet compiled on {raw['compiled']} from public pages "
              "(sources in the evidence provenance).", ""]
     if facts.get("training_data"):

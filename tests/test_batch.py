@@ -37,7 +37,8 @@ CORE = ["acme/tiny-apache", "gpt2", "meta-llama/Llama-2-13b-hf"]
 
 
 def model_requests(log: list[dict], repo_id: str) -> int:
-    return sum(1 for r in log if r["path"] == f"/api/models/{repo_id}")
+    """Full reads of a model's metadata (a re-run's current-sha checks are not reads of the model)."""
+    return sum(1 for r in log if r["path"] == f"/api/models/{repo_id}" and "expand=sha" not in r["query"])
 
 
 def run(ids: list[str], out: Path, **kwargs) -> BatchResult:
@@ -144,12 +145,16 @@ def test_rerun_skips_finished_models_and_force_redoes_them(tmp_path: Path, hub_l
 
     second = run(CORE, tmp_path)
     assert second.audited == [] and second.skipped == CORE and second.exit_code == 0
-    assert not [r for r in hub_log if r["path"].startswith("/api/models/")]
+    # The only requests of an unchanged re-run ask for current commit shas; nothing is read again.
+    assert hub_log and all("expand=sha" in r["query"] for r in hub_log)
     assert {i: report_path(tmp_path, i).read_bytes() for i in CORE} == before
     assert [r["id"] for r in json.loads((tmp_path / "index.json").read_text())["models"]] == CORE
 
+    hub_log.clear()
     third = run(CORE, tmp_path, force=True)
-    assert third.audited == CORE and all(model_requests(hub_log, i) == 1 for i in CORE)
+    # Forced: every model is scored again, from the evidence stored at the same commits.
+    assert third.audited == CORE
+    assert all("expand=sha" in r["query"] for r in hub_log)
 
 
 def test_a_torn_or_foreign_report_is_audited_again(tmp_path: Path):
@@ -350,3 +355,33 @@ def test_cli_batch_offline_answers_from_a_snapshot_without_requests(tmp_path: Pa
     assert code == 0, err
     assert not hub_log
     assert json.loads(report_path(tmp_path / "offline", "gpt2").read_text())["source"] == "snapshot"
+
+
+# -- incremental re-audits ------------------------------------------------------------------------------------------
+def test_a_model_whose_commit_changed_is_read_again_and_the_others_are_not(tmp_path: Path, hub_log, fake_hub):
+    run(CORE, tmp_path)
+    hub_log.clear()
+    # gpt2 gets a new commit on the Hub (the fake derives shas from file contents).
+    readme = fake_hub.root / "models" / "gpt2" / "files" / "README.md"
+    original = readme.read_text()
+    try:
+        readme.write_text(original + "\nUpdated.\n")
+        fake_hub.reload()
+        result = run(CORE, tmp_path)
+        assert result.audited == ["gpt2"] and sorted(result.skipped) == ["acme/tiny-apache", "meta-llama/Llama-2-13b-hf"]
+        assert model_requests(hub_log, "gpt2") == 1
+        assert model_requests(hub_log, "acme/tiny-apache") == model_requests(hub_log, "meta-llama/Llama-2-13b-hf") == 0
+    finally:
+        readme.write_text(original)
+        fake_hub.reload()
+
+
+def test_changed_criteria_rescore_from_stored_evidence_without_reading_the_hub(tmp_path: Path, hub_log, monkeypatch):
+    import auditor.batch
+
+    run(CORE, tmp_path)
+    hub_log.clear()
+    monkeypatch.setattr(auditor.batch, "criteria_version", lambda: "9.9.9+changed")
+    result = run(CORE, tmp_path)
+    assert sorted(result.audited) == sorted(CORE)
+    assert all("expand=sha" in r["query"] for r in hub_log)  # current shas only; evidence came from disk

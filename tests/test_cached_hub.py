@@ -38,10 +38,9 @@ def test_damaged_cache_entry_is_a_miss(tmp_path):
     store = EvidenceStore(tmp_path)
     evidence = LiveHub().repo("acme/tiny-apache")
     store.put(evidence)
-    path = tmp_path / "acme" / "tiny-apache" / f"{evidence.revision}.json"
+    path = tmp_path / "acme" / "tiny-apache.json"
     path.write_text("{not json")
     assert store.get("acme/tiny-apache", evidence.revision) is None
-    assert not path.exists()
 
 
 def test_atomic_write_leaves_no_temporary_files(tmp_path):
@@ -50,3 +49,26 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path):
     write_atomic(target, json.dumps({"x": 2}))
     assert json.loads(target.read_text()) == {"x": 2}
     assert [p.name for p in target.parent.iterdir()] == ["b.json"]
+
+
+def test_light_reads_serve_only_light_requests_and_never_replace_a_full_read(tmp_path):
+    store = EvidenceStore(tmp_path)
+    light = LiveHub().repo("acme/tiny-apache", texts=False)
+    assert light.light
+    store.put(light)
+    assert store.get("acme/tiny-apache", light.revision, texts=False) == light
+    assert store.get("acme/tiny-apache", light.revision, texts=True) is None
+    full = LiveHub().repo("acme/tiny-apache")
+    store.put(full)
+    store.put(light)
+    assert store.get("acme/tiny-apache", full.revision, texts=True) == full
+
+
+def test_current_shas_lists_a_namespace_in_one_request(hub_log):
+    ids = ["fam/apache", "fam/mit", "fam/gemma", "gpt2"]
+    shas = LiveHub().current_shas(ids)
+    assert set(shas) == set(ids)
+    listings = [r for r in hub_log if r["path"] == "/api/models"]
+    assert len(listings) == 1 and "author=fam" in listings[0]["query"]
+    assert len(hub_log) == 2  # the listing, and one lookup for the id without a namespace
+    assert shas["fam/apache"] == LiveHub().repo("fam/apache", texts=False).revision

@@ -1,4 +1,4 @@
-"""A persistent cache in front of any Hub: evidence keyed by (repo id, commit sha).
+"""A persistent cache in front of any Hub: evidence served again while a model's commit sha is unchanged.
 
 An unchanged re-run asks the Hub only for current commit shas (many models per request when the inner Hub can
 list them) and reads everything else from disk; a model whose sha changed is read again in full."""
@@ -33,37 +33,46 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 class EvidenceStore:
-    """Evidence on disk: ROOT/<repo id>/<sha>.json (full) and <sha>.light.json (metadata only, for ancestors)."""
+    """The latest evidence of each model on disk, ROOT/<repo id>.json: the layout `audit batch` writes under
+    DIR/evidence/ and SnapshotHub reads. An entry serves a request only at the same commit, and a light
+    (metadata-only) entry serves only light requests."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
 
-    def _path(self, repo_id: str, sha: str, light: bool) -> Path:
-        return self.root / repo_id / f"{sha}{'.light' if light else ''}.json"
+    def path(self, repo_id: str) -> Path:
+        return self.root / f"{repo_id}.json"
+
+    def latest(self, repo_id: str) -> RepoEvidence | None:
+        path = self.path(repo_id)
+        if not path.is_file():
+            return None
+        try:
+            return RepoEvidence.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None  # a damaged entry is a miss, not an error
 
     def get(self, repo_id: str, sha: str, texts: bool = True) -> RepoEvidence | None:
-        candidates = [self._path(repo_id, sha, False)] + ([] if texts else [self._path(repo_id, sha, True)])
-        for path in candidates:
-            if path.is_file():
-                try:
-                    return RepoEvidence.from_dict(json.loads(path.read_text(encoding="utf-8")))
-                except (ValueError, TypeError, KeyError):
-                    path.unlink(missing_ok=True)  # a damaged entry is a miss, not an error
-        return None
+        evidence = self.latest(repo_id)
+        if evidence is None or evidence.revision != sha or (texts and evidence.light) or evidence.problems:
+            return None  # evidence with failed requests is read again, never reused
+        return evidence
 
-    def put(self, evidence: RepoEvidence, texts: bool = True) -> None:
+    def put(self, evidence: RepoEvidence) -> None:
         if not _SHA.fullmatch(evidence.revision or ""):
             return
-        write_atomic(self._path(evidence.repo_id, evidence.revision, not texts),
-                     json.dumps(evidence.to_dict(), ensure_ascii=False))
+        if evidence.light and self.get(evidence.repo_id, evidence.revision, texts=True) is not None:
+            return  # never replace a full read with a lighter one of the same commit
+        write_atomic(self.path(evidence.repo_id), json.dumps(evidence.to_dict(), ensure_ascii=False))
 
 
 class CachingHub:
     """Wraps a Hub; `prefetch_shas` learns current shas in bulk so cached evidence can be served without a request."""
 
-    def __init__(self, inner: Hub, store: EvidenceStore):
+    def __init__(self, inner: Hub, store: EvidenceStore, write_through: bool = True):
         self.inner = inner
         self.store = store
+        self.write_through = write_through  # False when the caller (a batch) writes evidence itself
         self.source = inner.source
         self.current: dict[str, str] = {}
         self.hits = 0
@@ -90,7 +99,8 @@ class CachingHub:
         with self._lock:
             self.misses += 1
         evidence = self._inner_repo(repo_id, revision, texts)
-        self.store.put(evidence, texts)
+        if self.write_through:
+            self.store.put(evidence)
         return evidence
 
     def _inner_repo(self, repo_id: str, revision: str | None, texts: bool) -> RepoEvidence:

@@ -156,6 +156,9 @@ class LiveHub:
         self.max_text_bytes = max_text_bytes
         self.retry = retry or RetryPolicy.from_env()
         self.requests = 0
+        self.rate_limited = 0  # 429 replies seen
+        self._paused_until = 0.0  # monotonic time before which no request starts (shared rate limiter)
+        self._datasets: dict[str, DatasetEvidence] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -174,6 +177,7 @@ class LiveHub:
         with exponential backoff and jitter, or as long as the server's Retry-After asks, within `retry.budget`."""
         deadline = time.monotonic() + self.retry.budget
         for attempt in range(1, self.retry.attempts + 1):
+            self._wait_for_rate_limit(deadline)
             with self._lock:
                 self.requests += 1
             try:
@@ -187,8 +191,21 @@ class LiveHub:
                     delay *= 0.5 + random.random()  # jitter so parallel audits do not retry in lockstep
                 if time.monotonic() + delay > deadline:
                     raise  # waiting as asked would overrun the budget: fail now rather than later
+                if _status(exc) == 429:
+                    self._slow_down(delay)
                 time.sleep(delay)
         raise AssertionError("unreachable")
+
+    def _slow_down(self, delay: float) -> None:
+        """A 429 pauses every request of this client (all threads of a batch), not only the one that got it."""
+        with self._lock:
+            self.rate_limited += 1
+            self._paused_until = max(self._paused_until, time.monotonic() + delay)
+
+    def _wait_for_rate_limit(self, deadline: float) -> None:
+        wait = self._paused_until - time.monotonic()
+        if wait > 0:
+            time.sleep(min(wait, max(deadline - time.monotonic(), 0)))
 
     def _read_body(self, response: Any, limit: int) -> tuple[bytes, bool]:
         """At most `limit` bytes of a streamed body, within a total read time (a trickling server is a hang too)."""
@@ -321,7 +338,7 @@ class LiveHub:
             last_modified=info.get("lastModified"), card_data=card, files=files, safetensors=safetensors,
             texts=tuple(texts), datasets=datasets, security=info.get("securityRepoStatus"),
             base_models_field=info.get("baseModels") if isinstance(info.get("baseModels"), dict) else None,
-            problems=tuple(problems), weight_checks=tuple(checks),
+            problems=tuple(problems), weight_checks=tuple(checks), light=not texts_wanted,
         )
 
     def _read_text(self, repo_id: str, sha: str, path: str, can_read: bool, problems: list[FetchProblem]) -> TextFile:
@@ -423,7 +440,45 @@ class LiveHub:
             out.append(scan_pickle(f.path, data))
         return out
 
+    def current_shas(self, repo_ids: list[str]) -> dict[str, str]:
+        """The current commit of many models in few requests: one listing per namespace (paged), with only the
+        `sha` field; a namespace with just one or two of the ids is cheaper asked model by model. Models that
+        cannot be listed are simply absent (the caller then reads them in full)."""
+        wanted = set(repo_ids)
+        by_author: dict[str, list[str]] = {}
+        for repo_id in wanted:
+            by_author.setdefault(repo_id.split("/")[0] if "/" in repo_id else "", []).append(repo_id)
+        found: dict[str, str] = {}
+        for author, ids in sorted(by_author.items()):
+            try:
+                if author and len(ids) > 2:
+                    def listing(author: str = author) -> list[Any]:
+                        return list(self.api.list_models(author=author, expand=["sha"]))
+
+                    found.update({m.id: m.sha for m in self._retrying(listing) if m.id in wanted and m.sha})
+                else:
+                    for repo_id in ids:
+                        info = self._get_json(f"{self.endpoint}/api/models/{repo_id}", {"expand": ["sha"]})
+                        if isinstance(info, dict) and isinstance(info.get("sha"), str):
+                            found[repo_id] = info["sha"]
+            except Exception:  # unknown current sha = read in full later; never a reason to fail the run
+                continue
+        return found
+
     def dataset(self, dataset_id: str) -> DatasetEvidence:
+        """Whether a declared training dataset exists, and its license. Looked up once per client: the models
+        of a batch share their datasets. A failed lookup is not remembered, so it is tried again."""
+        with self._lock:
+            known = self._datasets.get(dataset_id)
+        if known is not None:
+            return known
+        found = self._lookup_dataset(dataset_id)
+        if found.exists is not None:
+            with self._lock:
+                self._datasets[dataset_id] = found
+        return found
+
+    def _lookup_dataset(self, dataset_id: str) -> DatasetEvidence:
         try:
             validate_repo_id(dataset_id)
         except Exception:

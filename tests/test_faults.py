@@ -1,0 +1,344 @@
+"""Faults between the auditor and the Hub: retries, backoff, Retry-After, budgets, timeouts, dead Hubs, secrets.
+
+Faults come from the fake Hub (503 bursts, 429 with Retry-After, a hanging endpoint, a connection dropped
+mid-body, truncated JSON). Waits are observed through a fake clock patched into auditor.hub.live, so no test
+sleeps for real except where Retry-After must be honoured end to end (one second)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+from email.utils import formatdate
+from pathlib import Path
+from time import time as wall_clock
+
+import httpx2
+import pytest
+
+import auditor.hub.live as live
+from auditor.audit import audit
+from auditor.errors import HubUnreachable
+from auditor.evidence import READ_ERROR, READ_OK
+from auditor.hub.live import LiveHub, RetryPolicy
+from tests.fakehub import FakeHub
+
+AUDIT = str(Path(sys.executable).parent / "audit")
+FAST = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, budget=30.0)
+
+
+class FakeClock:
+    """Stands in for the `time` module inside auditor.hub.live: sleeping advances the clock and is recorded."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture()
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(live, "time", fake)
+    return fake
+
+
+def statuses(log: list[dict], prefix: str) -> list[object]:
+    return [r["status"] for r in log if r["path"].startswith(prefix)]
+
+
+# -- retries and backoff --------------------------------------------------------------------------------------------
+def test_503_burst_is_retried_until_it_passes(hub_log: list[dict], fake_hub: FakeHub, clock: FakeClock) -> None:
+    fake_hub.inject_failure("/api/models/acme/tiny-apache", 503, count=3)
+    hub = LiveHub(token=False, retry=RetryPolicy(attempts=4, base_delay=1.0, max_delay=8.0))
+    evidence = hub.repo("acme/tiny-apache")
+    assert evidence.problems == ()
+    assert statuses(hub_log, "/api/models/acme/tiny-apache") == [503, 503, 503, 200]
+    assert len(clock.sleeps) == 3
+
+
+def test_backoff_grows_with_jitter_and_a_cap(hub_log: list[dict], fake_hub: FakeHub, clock: FakeClock) -> None:
+    runs = []
+    for _ in range(2):
+        clock.sleeps.clear()
+        fake_hub.inject_failure("/api/models/gpt2", 503, count=3)
+        LiveHub(token=False, retry=RetryPolicy(attempts=4, base_delay=1.0, max_delay=3.0, budget=100)).repo("gpt2")
+        runs.append(list(clock.sleeps))
+    for sleeps in runs:
+        first, second, third = sleeps
+        assert 0.5 <= first <= 1.5 and 1.0 <= second <= 3.0  # base * 2^k, times a jitter in [0.5, 1.5)
+        assert 1.5 <= third <= 4.5  # capped at max_delay (3) before the jitter
+    assert runs[0] != runs[1]  # jitter: two audits do not retry in lockstep
+
+
+def test_429_retry_after_seconds_is_honoured(hub_log: list[dict], fake_hub: FakeHub, clock: FakeClock) -> None:
+    fake_hub.inject_fault("/api/models/gpt2", "status", status=429, headers={"Retry-After": "7"})
+    LiveHub(token=False, retry=FAST).repo("gpt2")
+    assert clock.sleeps == [7.0]
+    assert statuses(hub_log, "/api/models/gpt2") == [429, 200]
+
+
+def test_429_retry_after_http_date_is_honoured(hub_log: list[dict], fake_hub: FakeHub, clock: FakeClock) -> None:
+    fake_hub.inject_fault("/api/models/gpt2", "status", status=429,
+                          headers={"Retry-After": formatdate(wall_clock() + 20, usegmt=True)})
+    LiveHub(token=False, retry=FAST).repo("gpt2")
+    assert len(clock.sleeps) == 1 and 17 <= clock.sleeps[0] <= 21
+
+
+def test_429_ratelimit_header_is_honoured(hub_log: list[dict], fake_hub: FakeHub, clock: FakeClock) -> None:
+    fake_hub.inject_fault("/api/models/gpt2", "status", status=429,
+                          headers={"RateLimit": '"api";r=0;t=12', "RateLimit-Policy": '"fixed window";"api";q=500;w=300'})
+    LiveHub(token=False, retry=FAST).repo("gpt2")
+    assert clock.sleeps == [12.0]
+
+
+@pytest.mark.parametrize("value", ["-5", "nan", "soon", ""])
+def test_malformed_retry_after_never_breaks_the_retry(value: str, hub_log: list[dict], fake_hub: FakeHub,
+                                                      clock: FakeClock) -> None:
+    fake_hub.inject_fault("/api/models/gpt2", "status", status=429, headers={"Retry-After": value})
+    evidence = LiveHub(token=False, retry=FAST).repo("gpt2")
+    assert evidence.repo_id == "gpt2"
+    assert len(clock.sleeps) == 1 and clock.sleeps[0] >= 0
+
+
+def test_retry_after_beyond_the_budget_fails_at_once(hub_log: list[dict], fake_hub: FakeHub,
+                                                     clock: FakeClock) -> None:
+    fake_hub.inject_fault("/acme/tiny-apache/resolve/", "status", count=100, status=429,
+                          headers={"Retry-After": "3600"})
+    evidence = LiveHub(token=False, retry=RetryPolicy(attempts=4, budget=60)).repo("acme/tiny-apache")
+    assert clock.sleeps == []  # an hour is more than the budget: no waiting, the file is unknown
+    readme = evidence.text("README.md")
+    assert readme is not None and readme.status == READ_ERROR
+    assert "README.md" in {p.what for p in evidence.problems}
+
+
+def test_total_budget_bounds_the_waiting(hub_log: list[dict], fake_hub: FakeHub, clock: FakeClock) -> None:
+    fake_hub.inject_fault("/api/models/gpt2", "status", count=100, status=503, headers={"Retry-After": "2"})
+    with pytest.raises(HubUnreachable):
+        LiveHub(token=False, retry=RetryPolicy(attempts=10, budget=5.0)).repo("gpt2")
+    assert clock.sleeps == [2.0, 2.0]  # a third wait would end past the 5-second budget
+    assert len(statuses(hub_log, "/api/models/gpt2")) == 3
+
+
+def test_retry_after_is_honoured_for_real(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_fault("/api/models/gpt2", "status", status=429, headers={"Retry-After": "1"})
+    started = wall_clock()
+    LiveHub(token=False, retry=FAST).repo("gpt2")
+    waited = wall_clock() - started
+    assert waited >= 0.9  # a lower bound only: the wait happened, however slow the machine is
+
+
+# -- broken transports ----------------------------------------------------------------------------------------------
+@pytest.mark.timeout(30)
+def test_hanging_endpoint_times_out_and_the_file_is_unknown(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_fault("/acme/tiny-apache/resolve/", "hang", count=100, delay_s=20)
+    evidence = LiveHub(token=False, timeout=0.3, retry=FAST).repo("acme/tiny-apache")
+    readme = evidence.text("README.md")
+    assert readme is not None and readme.status == READ_ERROR
+    assert {p.what for p in evidence.problems} >= {"README.md", "LICENSE"}
+    assert statuses(hub_log, "/acme/tiny-apache/resolve/").count("hang") == 2 * FAST.attempts
+
+
+@pytest.mark.timeout(30)
+def test_hanging_model_info_is_unreachable(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_fault("/api/models/gpt2", "hang", count=100, delay_s=20)
+    with pytest.raises(HubUnreachable, match="could not be reached"):
+        LiveHub(token=False, timeout=0.3, retry=FAST).repo("gpt2")
+
+
+def test_connection_dropped_mid_body_is_retried(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_fault("/acme/tiny-apache/resolve/", "drop-mid-body", count=1)
+    evidence = LiveHub(token=False, retry=FAST).repo("acme/tiny-apache")
+    readme = evidence.text("README.md")
+    assert readme is not None and readme.status == READ_OK and "Training data" in (readme.content or "")
+    assert statuses(hub_log, "/acme/tiny-apache/resolve/")[:2] == ["dropped", 200]
+    assert evidence.problems == ()
+
+
+def test_connection_dropped_every_time_makes_the_file_unknown(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_fault("/acme/pickle-only/resolve/", "drop-mid-body", count=100)
+    report = audit("acme/pickle-only", hub=LiveHub(token=False, retry=FAST))
+    assert {p["what"] for p in report["problems"]} == {"README.md", "pytorch_model.bin"}
+    scan = report["weights"]["scans"][0]  # the auditor could not scan it; the Hub's finished scan stands in
+    assert (scan["path"], scan["source"], scan["status"]) == ("pytorch_model.bin", "hub", "safe")
+
+
+def test_truncated_json_once_is_retried(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_fault("/api/models/gpt2", "truncated-json", count=1)
+    evidence = LiveHub(token=False, retry=FAST).repo("gpt2")
+    assert evidence.repo_id == "gpt2" and evidence.revision
+    assert len(statuses(hub_log, "/api/models/gpt2")) == 2
+
+
+def test_truncated_json_every_time_is_one_clear_error(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_fault("/api/models/gpt2", "truncated-json", count=100)
+    with pytest.raises(HubUnreachable) as raised:
+        LiveHub(token=False, retry=FAST).repo("gpt2")
+    assert "not valid JSON" in raised.value.message and "\n" not in raised.value.message
+
+
+def test_every_request_carries_an_explicit_timeout(hub_log: list[dict], monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[object] = []
+    real = live.get_session()
+
+    class Recording:
+        def stream(self, method: str, url: str, **kwargs: object):  # noqa: ANN202 - httpx's own return type
+            seen.append(kwargs.get("timeout"))
+            return real.stream(method, url, **kwargs)
+
+    monkeypatch.setattr(live, "get_session", lambda: Recording())
+    hub = LiveHub(token=False, timeout=4.5, retry=FAST)
+    for repo_id in ("acme/tiny-apache", "acme/pickle-only", "hostile/safetensors-overlap"):
+        audit(repo_id, hub=hub)  # model_info, README, LICENSE, dataset, pickle fetch, safetensors range read
+    assert len(seen) == hub.requests >= 9
+    assert set(seen) == {4.5}
+
+
+# -- failed requests are unknown, never pass or fail ----------------------------------------------------------------
+def test_unreadable_card_makes_its_criteria_unknown(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_failure("/gpt2/resolve/", 503, count=100)
+    report = audit("gpt2", hub=LiveHub(token=False, retry=FAST))
+    assert [p["what"] for p in report["problems"]] == ["README.md"]
+    status = {c["id"]: c["status"] for c in report["criteria"]}
+    assert status["data-transparency"] == "unknown"
+    assert "fail" not in status.values()
+
+
+def test_failed_reads_never_pass(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_failure("/acme/tiny-apache/resolve/", 503, count=100)
+    report = audit("acme/tiny-apache", hub=LiveHub(token=False, retry=FAST))
+    status = {c["id"]: c["status"] for c in report["criteria"]}
+    assert status["source"] == "unknown" and status["data-transparency"] != "pass"
+    assert {p["what"] for p in report["problems"]} == {"README.md", "LICENSE"}
+
+
+def test_failed_dataset_lookup_is_listed(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_failure("/api/datasets/", 503, count=100)
+    report = audit("acme/tiny-apache", hub=LiveHub(token=False, retry=FAST))
+    assert [p["what"] for p in report["problems"]] == ["dataset:acme/open-corpus"]
+    dataset = next(d for d in report["card"]["datasets"] if d["id"] == "acme/open-corpus")
+    assert dataset["exists"] is None
+
+
+def test_failed_safetensors_header_read_leaves_parameters_unknown(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_failure("/hostile/safetensors-overlap/resolve/", 503, count=100, method="GET")
+    report = audit("hostile/safetensors-overlap", hub=LiveHub(token=False, retry=FAST))
+    assert report["weights"]["parameters"] is None
+    assert "model.safetensors" in {p["what"] for p in report["problems"]}
+    assert "corrupt-safetensors-header" not in {f["kind"] for f in report["weights"]["findings"]}
+
+
+# -- a dead Hub -----------------------------------------------------------------------------------------------------
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([AUDIT, *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def test_closed_port_is_unreachable_in_the_library() -> None:
+    with pytest.raises(HubUnreachable, match="could not be reached"):
+        LiveHub(token=False, endpoint=f"http://127.0.0.1:{closed_port()}", retry=FAST).repo("acme/tiny-apache")
+
+
+def test_closed_port_exits_4_with_one_sentence() -> None:
+    result = run_cli("acme/tiny-apache", "--format", "json", env={"HF_ENDPOINT": f"http://127.0.0.1:{closed_port()}"})
+    assert result.returncode == 4, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "could not be reached" in result.stderr
+
+
+def test_hub_failing_every_request_exits_4(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_failure("/", 503, count=10**6)
+    result = run_cli("acme/tiny-apache")
+    assert result.returncode == 4, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert len(hub_log) >= 2  # the CLI really asked, and retried
+
+
+# -- secrets --------------------------------------------------------------------------------------------------------
+ODD_TOKEN = "sekrit-Token-without-the-usual-prefix-42"  # not hf_-shaped: masked because LiveHub registers it
+HF_SHAPED = "hf_ZZsecretTokenForTheFaultTests0099"
+
+
+def echo_token_faults(fake_hub: FakeHub, repo_prefix: str) -> None:
+    """A server that leaks the caller's token: into a redirect target (so into the error's URL) and a message."""
+    fake_hub.inject_fault(f"{repo_prefix}/resolve/", "status", count=100, status=302,
+                          headers={"Location": "/leak/{token}/page", "X-Error-Message": "token {token} rejected"})
+
+
+@pytest.mark.parametrize("token", [ODD_TOKEN, HF_SHAPED])
+def test_token_never_reaches_reports_errors_or_logs(token: str, hub_log: list[dict], fake_hub: FakeHub,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("HF_TOKEN", token)
+    caplog.set_level(logging.DEBUG)
+    echo_token_faults(fake_hub, "/acme/tiny-apache")
+    hub = LiveHub(retry=FAST)
+    assert hub.token == token  # picked up from the environment
+    report = audit("acme/tiny-apache", hub=hub)
+    assert any(token in r["path"] for r in hub_log)  # the server did echo it: an unmasked error would show it
+    assert report["problems"] and "***" in json.dumps(report["problems"])
+    fake_hub.failures.clear()
+    fake_hub.inject_fault("/api/models/acme/tiny-apache", "status", count=100, status=302,
+                          headers={"Location": "/leak/{token}/info"})
+    with pytest.raises(HubUnreachable) as raised:
+        audit("acme/tiny-apache", hub=hub)
+    assert token not in json.dumps(report)
+    assert token not in raised.value.message and token not in str(raised.value)
+    # The transport's own DEBUG/INFO lines print the URL this hostile server redirected to; what a user sees by
+    # default (warnings and errors) must not carry the token.
+    assert all(token not in r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
+
+
+def test_token_never_in_debug_logs_of_an_honest_exchange(hub_log: list[dict], monkeypatch: pytest.MonkeyPatch,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("HF_TOKEN", ODD_TOKEN)
+    caplog.set_level(logging.DEBUG)
+    audit("acme/tiny-apache", hub=LiveHub(retry=FAST))
+    assert any(r["auth"] == ODD_TOKEN for r in hub_log)  # it was sent, in the Authorization header only
+    assert caplog.records and ODD_TOKEN not in caplog.text
+
+
+def test_http_layer_messages_do_contain_the_token_before_redaction(fake_hub: FakeHub, hub_log: list[dict]) -> None:
+    """Guards the test above: the leak it masks is real at the HTTP layer."""
+    echo_token_faults(fake_hub, "/acme/tiny-apache")
+    response = httpx2.get(f"{fake_hub.url}/acme/tiny-apache/resolve/main/README.md",
+                          headers={"Authorization": f"Bearer {ODD_TOKEN}"}, follow_redirects=True)
+    assert ODD_TOKEN in str(response.url)
+
+
+def test_token_never_reaches_cli_output(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    echo_token_faults(fake_hub, "/acme/tiny-apache")
+    result = run_cli("acme/tiny-apache", "--format", "json", env={"HF_TOKEN": ODD_TOKEN})
+    assert result.returncode == 0, result.stderr
+    assert any(ODD_TOKEN in r["path"] for r in hub_log)
+    assert ODD_TOKEN not in result.stdout and ODD_TOKEN not in result.stderr
+    assert json.loads(result.stdout)["problems"]
+    fake_hub.failures.clear()
+    fake_hub.inject_fault("/api/models/acme/tiny-apache", "status", count=100, status=302,
+                          headers={"Location": "/leak/{token}/info"})
+    result = run_cli("acme/tiny-apache", env={"HF_TOKEN": ODD_TOKEN})
+    assert result.returncode == 4
+    assert ODD_TOKEN not in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+def test_approved_token_for_a_gated_repo_stays_out_of_the_report(hub_log: list[dict]) -> None:
+    report = audit("meta-llama/Llama-2-13b-hf", hub=LiveHub(token="hf_approvedtoken123", retry=FAST))
+    assert any(r["auth"] == "hf_approvedtoken123" for r in hub_log)
+    assert "hf_approvedtoken123" not in json.dumps(report)
