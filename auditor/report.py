@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from auditor.licenses.expressions import spdx_licensing
-
 from auditor import __version__
 from auditor.criteria import CONTRACT_IDS, criteria_version, load_criteria
 from auditor.judge import AuditInputs, Verdict, classify
+from auditor.licenses.expressions import spdx_licensing
 from auditor.licenses.identify import BindingTerms
 from auditor.probes.publication import weight_files
 from auditor.weights_safety import safety_findings
