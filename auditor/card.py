@@ -94,18 +94,40 @@ def parse_card(text: str) -> CardText:
     return CardText(data, body, offset, tuple(problems))
 
 
-def readme(evidence: RepoEvidence) -> CardText | None:
-    """The parsed README, or None when it could not be read."""
+@lru_cache(maxsize=32)
+def split_card(text: str) -> CardText:
+    """Front matter and prose apart, without parsing the YAML: enough when the Hub already parsed it."""
+    match = _FRONT.match(text[: MAX_FRONT_MATTER + 1024])
+    if not match:
+        return CardText({}, text, 1, ())
+    return CardText({}, text[match.end():], text.count("\n", 0, match.end()) + 1, ())
+
+
+_ANCHOR_OR_ALIAS = re.compile(r"[&*][\w-]")
+
+
+def _front_matter_may_alias(text: str | None) -> bool:
+    match = _FRONT.match(text[: MAX_FRONT_MATTER + 1024]) if text else None
+    return bool(match and _ANCHOR_OR_ALIAS.search(match.group(1)))
+
+
+def readme(evidence: RepoEvidence, metadata: bool = False) -> CardText | None:
+    """The README split into front matter and prose, or None when it could not be read. Our own YAML parse only
+    when asked for, or when the Hub gave no parse of its own (cardData)."""
     text = evidence.text("README.md")
     if text is None or text.status not in (READ_OK, READ_TOO_LARGE) or text.content is None:
         return None
+    if evidence.card_data and not metadata:
+        return split_card(text.content)
     return parse_card(text.content)
 
 
 def card_value(evidence: RepoEvidence, key: str) -> Any:
-    """A card field: the Hub's cardData first (public even when gated), else our README parse."""
+    """A card field: the Hub's cardData (public even when gated); our README parse only when the Hub has none."""
     if key in evidence.card_data:
         return evidence.card_data[key]
+    if evidence.card_data:  # the Hub parsed the front matter: a key it lacks is absent
+        return None
     card = readme(evidence)
     return card.metadata.get(key) if card else None
 
@@ -144,7 +166,10 @@ def card_findings(evidence: RepoEvidence) -> list[dict[str, Any]]:
         add("card-truncated", "warning", f"README.md is too large; {text.detail or 'only a prefix was read'}.")
     if text is not None and text.status in (READ_OK, READ_TOO_LARGE) and "UTF-8" in text.detail:
         add("card-encoding", "info", f"README.md is {text.detail}.")
-    card = readme(evidence)
+    # Our own strict parse finds what the Hub tolerated (aliases, deep nesting). When the Hub parsed the card and
+    # the front matter has no anchor or alias, that parse is all there is to know: skip the costly second one.
+    own_parse = not evidence.card_data or _front_matter_may_alias(text.content if text else None)
+    card = readme(evidence, metadata=own_parse)
     for problem in card.problems if card else ():
         rescued = " The Hub's own parse of the card was used." if evidence.card_data else ""
         add("card-front-matter", "warning", problem + rescued)

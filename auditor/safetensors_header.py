@@ -30,6 +30,11 @@ class SafetensorsHeader:
         return sum(self.parameters.values())
 
 
+def _natural(value: object) -> bool:
+    """A JSON non-negative integer (true and false are ints to Python, not to the format)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def header_length(prefix: bytes) -> int:
     if len(prefix) < 8:
         raise SafetensorsHeaderError("the file is shorter than the 8-byte header length")
@@ -51,7 +56,7 @@ def parse_header(raw: bytes, file_size: int | None = None) -> SafetensorsHeader:
         raise SafetensorsHeaderError("the header is truncated")
     try:
         header = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: hostile nesting
         raise SafetensorsHeaderError(f"the header is not valid JSON ({type(exc).__name__})") from None
     if not isinstance(header, dict):
         raise SafetensorsHeaderError("the header is not a JSON object")
@@ -65,19 +70,20 @@ def parse_header(raw: bytes, file_size: int | None = None) -> SafetensorsHeader:
         if not isinstance(info, dict):
             raise SafetensorsHeaderError(f"tensor {name[:60]!r} is not described by an object")
         dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
-        if dtype not in DTYPE_BYTES:
+        if not isinstance(dtype, str) or dtype not in DTYPE_BYTES:  # a list or mapping here is hostile, not a dtype
             raise SafetensorsHeaderError(f"tensor {name[:60]!r} has unknown dtype {str(dtype)[:20]!r}")
-        if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
+        if not isinstance(shape, list) or not all(_natural(d) for d in shape):
             raise SafetensorsHeaderError(f"tensor {name[:60]!r} has an invalid shape")
         if (
             not isinstance(offsets, list) or len(offsets) != 2
-            or not all(isinstance(o, int) and o >= 0 for o in offsets) or offsets[0] > offsets[1]
+            or not all(_natural(o) for o in offsets) or offsets[0] > offsets[1]
         ):
             raise SafetensorsHeaderError(f"tensor {name[:60]!r} has invalid data offsets")
         count = 1
         for dim in shape:
             count *= dim
-        if offsets[1] - offsets[0] != int(count * DTYPE_BYTES[dtype]):
+        # Integer arithmetic: a float product overflows on hostile shapes (and loses precision on large ones).
+        if offsets[1] - offsets[0] != count * int(DTYPE_BYTES[dtype] * 8) // 8:
             raise SafetensorsHeaderError(f"tensor {name[:60]!r} has offsets that do not match its shape and dtype")
         if data_size is not None and offsets[1] > data_size:
             raise SafetensorsHeaderError(f"tensor {name[:60]!r} points beyond the end of the file")

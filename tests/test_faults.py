@@ -14,6 +14,7 @@ import subprocess
 import sys
 from email.utils import formatdate
 from pathlib import Path
+from time import sleep
 from time import time as wall_clock
 
 import httpx2
@@ -199,8 +200,28 @@ def test_every_request_carries_an_explicit_timeout(hub_log: list[dict], monkeypa
     hub = LiveHub(token=False, timeout=4.5, retry=FAST)
     for repo_id in ("acme/tiny-apache", "acme/pickle-only", "hostile/safetensors-overlap"):
         audit(repo_id, hub=hub)  # model_info, README, LICENSE, dataset, pickle fetch, safetensors range read
-    assert len(seen) == hub.requests >= 9
+    assert len(hub.children("hostile/popular-base")) == 1000  # the model listing
+    assert len(hub.current_shas(["hostile/cycle-a", "hostile/cycle-b", "hostile/self-loop"])) == 3
+    assert len(seen) == hub.requests >= 11
     assert set(seen) == {4.5}
+
+
+@pytest.mark.timeout(30)
+def test_hanging_model_listing_is_unreachable(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_fault("/api/models", "hang", count=100, delay_s=20)
+    with pytest.raises(HubUnreachable, match="could not list the derivatives"):
+        LiveHub(token=False, timeout=0.3, retry=FAST).children("hostile/popular-base")
+
+
+def test_a_failing_listing_page_is_retried_alone(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.page_size = 400
+    try:
+        fake_hub.inject_fault("/api/models", "status", count=1, status=503)  # the first page, once
+        children = LiveHub(token=False, retry=FAST).children("hostile/popular-base")
+    finally:
+        fake_hub.page_size = 1000
+    assert len(children) == 1000 and len({c.id for c in children}) == 1000
+    assert statuses(hub_log, "/api/models") == [503, 200, 200, 200]  # 400 + 400 + 200, by Link headers
 
 
 # -- failed requests are unknown, never pass or fail ----------------------------------------------------------------
@@ -342,3 +363,51 @@ def test_approved_token_for_a_gated_repo_stays_out_of_the_report(hub_log: list[d
     report = audit("meta-llama/Llama-2-13b-hf", hub=LiveHub(token="hf_approvedtoken123", retry=FAST))
     assert any(r["auth"] == "hf_approvedtoken123" for r in hub_log)
     assert "hf_approvedtoken123" not in json.dumps(report)
+
+
+# -- a batch killed half-way ----------------------------------------------------------------------------------------
+def _reports(out: Path) -> dict[Path, bytes]:
+    """Report files of a batch directory (not its index, errors or evidence), with their bytes."""
+    return {p: p.read_bytes() for p in out.glob("*/*.json") if p.parent.name != "evidence"}
+
+
+@pytest.mark.timeout(120)
+def test_killed_batch_resumes_without_redoing_or_losing_reports(tmp_path: Path, fake_hub: FakeHub,
+                                                                hub_log: list[dict]) -> None:
+    from auditor.batch import evidence_path, is_complete_report
+    from tests.hubdata_hostile import KIDS_NS
+
+    ids = [f"{KIDS_NS}/child-{n:04d}" for n in range(24)]
+    (tmp_path / "models.txt").write_text("\n".join(ids) + "\n")
+    out = tmp_path / "out"
+    command = [AUDIT, "batch", str(tmp_path / "models.txt"), "--out", str(out), "--concurrency", "2"]
+    fake_hub.latency_s = 0.05  # slow enough that the kill lands half-way
+    try:
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = wall_clock() + 60
+        while len(_reports(out)) < 4 and proc.poll() is None and wall_clock() < deadline:
+            sleep(0.02)
+        proc.kill()  # SIGKILL: no handler runs, nothing gets tidied up
+        proc.wait(timeout=30)
+    finally:
+        fake_hub.latency_s = 0.0
+    assert proc.returncode == -9, "the batch finished before it could be killed"
+    killed = _reports(out)
+    assert 4 <= len(killed) < len(ids)
+    for path, raw in killed.items():  # atomic writes: every report on disk is whole
+        assert is_complete_report(json.loads(raw)), path
+    finished = {json.loads(raw)["model"]["id"]: (path, raw) for path, raw in killed.items()
+                if evidence_path(out, json.loads(raw)["model"]["id"]).is_file()}
+    assert finished
+    hub_log.clear()
+
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "Traceback" not in rerun.stderr
+    final = _reports(out)
+    assert {json.loads(raw)["model"]["id"] for raw in final.values()} == set(ids)  # the rest got done
+    for repo_id, (path, raw) in finished.items():
+        assert final[path] == raw, f"{repo_id}'s earlier report was rewritten"  # intact, not redone
+        assert f"/api/models/{repo_id}" not in [r["path"] for r in hub_log]
+    index = json.loads((out / "index.json").read_text())
+    assert sorted(row["id"] for row in index["models"]) == sorted(ids)

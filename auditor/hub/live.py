@@ -31,6 +31,7 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
+from huggingface_hub.hf_api import ModelInfo
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, parse_ratelimit_headers
 
 from auditor import __version__
@@ -221,22 +222,47 @@ class LiveHub:
                 raise TimeoutError(f"the reply took longer than {self.timeout * 4:g} s to arrive")
         return b"".join(chunks), False
 
-    def _get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
-        def call() -> Any:
-            with get_session().stream("GET", url, headers=self._headers(), params=params or {},
+    def _get_json(self, url: str, params: dict[str, Any] | list[tuple[str, Any]] | None = None) -> Any:
+        return self._get_json_page(url, params)[0]
+
+    def _get_json_page(self, url: str, params: dict[str, Any] | list[tuple[str, Any]] | None = None
+                       ) -> tuple[Any, str | None]:
+        """(JSON body, URL of the next page from the `Link` header or None), with our timeout and retries."""
+
+        def call() -> tuple[Any, str | None]:
+            # params=None, never {}: an empty mapping would strip the query a next-page URL carries
+            with get_session().stream("GET", url, headers=self._headers(), params=params or None,
                                       timeout=self.timeout) as response:
                 if response.status_code >= 400:
                     response.read()
                     hf_raise_for_status(response)
                 body, truncated = self._read_body(response, MAX_JSON_BYTES)
+                next_page = response.links.get("next", {}).get("url")
             if truncated:
                 raise HubUnreachable(f"The Hub's reply from {url} is larger than {MAX_JSON_BYTES} bytes.")
             try:
-                return json.loads(body)
+                return json.loads(body), next_page
             except ValueError:
                 raise MalformedReply(f"the reply is not valid JSON ({len(body)} bytes, cut short?)") from None
 
         return self._retrying(call)
+
+    def _list_models(self, limit: int | None = None, **query: str | list[str]) -> list[ModelInfo]:
+        """GET /api/models, following `Link` pages; each page has our timeout and retries (HfApi.list_models has
+        no timeout, and its own retries would bypass our budget)."""
+        params: list[tuple[str, Any]] | None = [
+            (key, value) for key, values in query.items() for value in ([values] if isinstance(values, str) else values)]
+        if limit is not None and params is not None:
+            params.append(("limit", limit))
+        url: str | None = f"{self.endpoint}/api/models"
+        models: list[ModelInfo] = []
+        while url is not None and (limit is None or len(models) < limit):
+            page, url = self._get_json_page(url, params)
+            params = None  # the next link carries the query
+            if not isinstance(page, list):
+                raise MalformedReply("the model listing is not a JSON list")
+            models.extend(ModelInfo(**item) for item in page if isinstance(item, dict) and isinstance(item.get("id"), str))
+        return models[:limit] if limit is not None else models
 
     def _get_bytes(self, url: str, limit: int, byte_range: tuple[int, int] | None = None) -> tuple[bytes, bool]:
         """GET at most `limit` bytes of `url`; returns (body, truncated)."""
@@ -452,10 +478,8 @@ class LiveHub:
         for author, ids in sorted(by_author.items()):
             try:
                 if author and len(ids) > 2:
-                    def listing(author: str = author) -> list[Any]:
-                        return list(self.api.list_models(author=author, expand=["sha"]))
-
-                    found.update({m.id: m.sha for m in self._retrying(listing) if m.id in wanted and m.sha})
+                    listing = self._list_models(author=author, expand=["sha"])  # paged, each page retried
+                    found.update({m.id: m.sha for m in listing if m.id in wanted and m.sha})
                 else:
                     for repo_id in ids:
                         info = self._get_json(f"{self.endpoint}/api/models/{repo_id}", {"expand": ["sha"]})
@@ -505,13 +529,9 @@ class LiveHub:
         tag = f"base_model:{relation}:{repo_id}" if relation else f"base_model:{repo_id}"
         relation_tags = {f"base_model:{rel}:{repo_id}": rel for rel in CHILD_RELATIONS}
 
-        def call() -> list[Any]:
-            # list_models pages lazily; the whole iteration is retried so a failed page does not leave a gap.
-            return list(self.api.list_models(filter=tag, limit=limit,
-                                             expand=["tags", "downloads", "gated", "childrenModelCount"]))
-
-        try:
-            models = self._retrying(call)
+        try:  # each page is retried on its own; a page that fails for good fails the listing (no silent gap)
+            models = self._list_models(limit=limit, filter=tag,
+                                       expand=["tags", "downloads", "gated", "childrenModelCount"])
         except Exception as exc:
             raise HubUnreachable(f"The Hub could not list the derivatives of {repo_id} ({_one_line(exc)}).") from None
         out: list[ChildModel] = []

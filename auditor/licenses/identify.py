@@ -170,11 +170,9 @@ def resolve_license(evidence: RepoEvidence, kb: LicenseKnowledge | None = None) 
     # 4. License names in card prose: only full license names ("... License"), never bare model names.
     card = readme(evidence)
     if card is not None:
-        for info, line in kb.mentioned_in(card.body[:500_000]):
-            if any("licen" in alias.lower() for alias in (info.name, *info.aliases)):
-                body_line = card.body_offset + line - 1
-                if not any(t.license.key == info.key for t in terms):
-                    add(info, "card-prose", f"README.md#L{body_line}")
+        for info, line in kb.mentioned_in(card.body[:500_000], license_names_only=True):
+            if not any(t.license.key == info.key for t in terms):
+                add(info, "card-prose", f"README.md#L{card.body_offset + line - 1}")
 
     # Disagreement between sources is a finding; all terms keep binding.
     by_source: dict[str, set[str]] = {}

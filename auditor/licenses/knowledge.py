@@ -115,6 +115,9 @@ def _info(raw: dict, path: Path) -> LicenseInfo:
     )
 
 
+_NAMES_A_LICENSE = re.compile(r"licen[cs]e|terms of use|agreement", re.I)
+
+
 class LicenseKnowledge:
     def __init__(self, licenses: list[LicenseInfo]):
         self.licenses = tuple(sorted(licenses, key=lambda lic: lic.key))
@@ -122,6 +125,7 @@ class LicenseKnowledge:
         self._by_spdx = {lic.spdx.lower(): lic for lic in self.licenses}
         self._by_hub_id: dict[str, LicenseInfo] = {}
         self._by_scancode: dict[str, LicenseInfo] = {}
+        self._matchers: dict[bool, tuple[re.Pattern[str], dict[str, LicenseInfo]]] = {}
         for lic in self.licenses:
             for hub_id in lic.hub_ids:
                 if hub_id.lower() in self._by_hub_id:
@@ -142,28 +146,35 @@ class LicenseKnowledge:
     def by_scancode_key(self, key: str) -> LicenseInfo | None:
         return self._by_scancode.get(key.lower())
 
-    def mentioned_in(self, text: str) -> list[tuple[LicenseInfo, int]]:
+    def mentioned_in(self, text: str, license_names_only: bool = False) -> list[tuple[LicenseInfo, int]]:
         """Licenses whose name or alias appears in free text, with the 1-based line of the first mention.
 
-        Longest aliases win so "Llama 3.1 Community License" is not also reported as "Llama 3"."""
+        Longest aliases win so "Llama 3.1 Community License" is not also reported as "Llama 3". With
+        `license_names_only`, only names that say they are a license count ("DeepSeek License", not "deepseek"):
+        card prose names models far more often than licenses."""
+        pattern, by_alias = self._alias_matcher(license_names_only)
         lowered = text.lower()
-        found: list[tuple[LicenseInfo, int, int, int]] = []
-        candidates = sorted(
-            ((alias.lower(), lic) for lic in self.licenses for alias in (lic.name, *lic.aliases) if len(alias) >= 4),
-            key=lambda pair: -len(pair[0]),
-        )
-        taken: list[tuple[int, int]] = []
-        for alias, lic in candidates:
-            for match in re.finditer(r"(?<![\w.])" + re.escape(alias) + r"(?![\w]|\.\d)", lowered):
-                span = (match.start(), match.end())
-                if any(s < span[1] and span[0] < e for s, e in taken):
-                    continue
-                taken.append(span)
-                found.append((lic, span[0], span[1], lowered.count("\n", 0, span[0]) + 1))
         seen: dict[str, tuple[LicenseInfo, int]] = {}
-        for lic, _start, _end, line in sorted(found, key=lambda item: item[1]):
-            seen.setdefault(lic.key, (lic, line))
+        for match in pattern.finditer(lowered):
+            lic = by_alias[match.group(1)]
+            if lic.key not in seen:
+                seen[lic.key] = (lic, lowered.count("\n", 0, match.start()) + 1)
         return list(seen.values())
+
+    def _alias_matcher(self, license_names_only: bool) -> tuple[re.Pattern[str], dict[str, LicenseInfo]]:
+        """One alternation of every alias, longest first, compiled once: a single pass over the text."""
+        cached = self._matchers.get(license_names_only)
+        if cached is None:
+            by_alias: dict[str, LicenseInfo] = {}
+            for lic in self.licenses:
+                for alias in (lic.name, *lic.aliases):
+                    if len(alias) >= 4 and (not license_names_only or _NAMES_A_LICENSE.search(alias)):
+                        by_alias.setdefault(alias.lower(), lic)
+            ordered = sorted(by_alias, key=len, reverse=True)
+            alternation = "|".join(re.escape(alias) for alias in ordered) or "(?!)"
+            cached = (re.compile(r"(?<![\w.])(" + alternation + r")(?![\w]|\.\d)"), by_alias)
+            self._matchers[license_names_only] = cached
+        return cached
 
 
 @cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from auditor.card import as_str_list, card_value, readme
 from auditor.evidence import READ_OK, RepoEvidence
@@ -57,6 +58,7 @@ def _line_of(text: str, pos: int, offset: int = 1) -> int:
     return text.count("\n", 0, pos) + offset
 
 
+@lru_cache(maxsize=8192)  # asked for every file by several probes of every audit
 def weight_format(path: str) -> str | None:
     """The weight format a file name indicates, or None for files that are not weights."""
     if _NOT_WEIGHTS.search(path):
