@@ -13,8 +13,6 @@ each file either complete or as it was. A re-run skips models whose report and e
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -37,6 +35,7 @@ from auditor.errors import (
     redact,
 )
 from auditor.evidence import RepoEvidence
+from auditor.fsutil import atomic_write_bytes, atomic_write_json, remove_stale_temp_files
 from auditor.hub.base import ChildModel, Hub
 from auditor.hub.cached import CachingHub, EvidenceStore
 from auditor.lineage import DEFAULT_MAX_DEPTH, AncestorCache
@@ -55,7 +54,7 @@ DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 64
 # Ids whose report path would land on one of the batch's own files or folders.
 RESERVED_LEGACY_NAMES = frozenset({INDEX_FILE.removesuffix(".json"), ERRORS_FILE.removesuffix(".json")})
-RESERVED_NAMESPACES = frozenset({EVIDENCE_DIR})
+RESERVED_NAMESPACES = frozenset({EVIDENCE_DIR, "exports", "history", "snapshots", "evidence-history"})
 OUTCOME_AUDITED = "audited"
 OUTCOME_SKIPPED = "skipped"
 OUTCOME_FAILED = "failed"
@@ -147,26 +146,6 @@ def check_layout_name(repo_id: str) -> None:
     if (len(parts) == 1 and parts[0] in RESERVED_LEGACY_NAMES) or (len(parts) == 2 and parts[0] in
                                                                     RESERVED_NAMESPACES):
         raise InvalidRepoId(f"'{repo_id}' would overwrite the batch's own {parts[0]} files; audit it on its own.")
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename over it: readers see the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def is_complete_report(data: Any, repo_id: str | None = None) -> bool:
@@ -439,6 +418,7 @@ def run_batch(ids: list[str], out_dir: Path, *, hub: Hub | None = None, token: s
         from auditor.hub.live import LiveHub
 
         hub = LiveHub(token=token)
+    remove_stale_temp_files(out_dir)  # left by a run that was killed mid-write
     result = BatchResult(out_dir=out_dir)
     reports: dict[str, dict[str, Any]] = {}
     errors: dict[str, BatchError] = {}
@@ -538,3 +518,19 @@ def progress_bar(console: Console, total: int) -> Iterator[ProgressCallback]:
                                                      f"kept, {counts[OUTCOME_FAILED]} failed · {repo_id}")
 
         yield on_model
+
+
+def write_exports(out_dir: Path, result: BatchResult, fmt: str) -> int:
+    """Every indexed report exported as `fmt` into DIR/exports/<fmt>/<id><suffix>; returns how many were written."""
+    from auditor.export import SUFFIXES, export
+
+    written = 0
+    for row in result.rows:
+        report = read_report(report_path(out_dir, row["id"]), row["id"])
+        if report is None:
+            continue
+        target = out_dir / "exports" / fmt / f"{row['id']}{SUFFIXES[fmt]}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(target, export(report, fmt).encode("utf-8"))
+        written += 1
+    return written

@@ -158,9 +158,11 @@ def batch_command(
     force: Annotated[bool, typer.Option(help="Re-audit models whose report is already complete.")] = False,
     lineage: Annotated[bool, typer.Option(help="Follow base_model to the roots.")] = True,
     max_depth: Annotated[int, typer.Option(help="Deepest ancestor to read.")] = 32,
+    export: Annotated[ExportFormat | None, typer.Option(
+        "--export", help="Also export every report in this format into DIR/exports/<format>/.")] = None,
 ) -> None:
     """Audit every model of a list; re-running resumes. Exit 0 all audited, 1 some not, 4 Hub unreachable."""
-    from auditor.batch import progress_bar, read_ids, run_batch
+    from auditor.batch import progress_bar, read_ids, run_batch, write_exports
 
     try:
         ids = read_ids(file)
@@ -179,6 +181,9 @@ def batch_command(
     if result.interrupted:
         err.print("Interrupted: finished reports are kept; run the same command again to resume.", markup=False)
         raise typer.Exit(130)
+    if export is not None:
+        written = write_exports(out, result, export.value)
+        err.print(f"Exported {written} report(s) as {export.value} to {out / 'exports' / export.value}.", markup=False)
     raise typer.Exit(result.exit_code)
 
 

@@ -66,7 +66,7 @@ def without_volatile(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    from auditor.batch import atomic_write_json  # one writer for every report file: temp file, then rename
+    from auditor.fsutil import atomic_write_json  # one writer for every report file: temp file, then rename
 
     atomic_write_json(path, data)
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from auditor import batch as batch_module
 from auditor.audit import audit
 from auditor.batch import (
     BatchResult,
@@ -175,7 +174,9 @@ def test_atomic_write_keeps_the_previous_file_when_the_write_fails(tmp_path: Pat
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(batch_module.os, "replace", broken_replace)
+    import auditor.fsutil
+
+    monkeypatch.setattr(auditor.fsutil.os, "replace", broken_replace)
     with pytest.raises(OSError):
         atomic_write_json(target, {"version": 2})
     assert json.loads(target.read_text()) == {"version": 1}
@@ -385,3 +386,18 @@ def test_changed_criteria_rescore_from_stored_evidence_without_reading_the_hub(t
     result = run(CORE, tmp_path)
     assert sorted(result.audited) == sorted(CORE)
     assert all("expand=sha" in r["query"] for r in hub_log)  # current shas only; evidence came from disk
+
+
+def test_batch_exports_every_report(tmp_path: Path):
+    from auditor.cli import main
+
+    ids = tmp_path / "models.txt"
+    ids.write_text("acme/tiny-apache\ngpt2\n")
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as done:
+        main(["batch", str(ids), "--out", str(out), "--export", "cyclonedx"])
+    assert done.value.code == 0
+    boms = sorted(p.relative_to(out / "exports" / "cyclonedx").as_posix() for p in (out / "exports").rglob("*.json"))
+    assert boms == ["acme/tiny-apache.cdx.json", "gpt2.cdx.json"]
+    bom = json.loads((out / "exports" / "cyclonedx" / "gpt2.cdx.json").read_text())
+    assert bom["bomFormat"] == "CycloneDX" and bom["specVersion"] == "1.6"

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import json
 
-from auditor.hub.cached import CachingHub, EvidenceStore, write_atomic
+from auditor.fsutil import atomic_write_json, remove_stale_temp_files
+from auditor.hub.cached import CachingHub, EvidenceStore
 from auditor.hub.live import LiveHub
 
 
@@ -45,9 +46,12 @@ def test_damaged_cache_entry_is_a_miss(tmp_path):
 
 def test_atomic_write_leaves_no_temporary_files(tmp_path):
     target = tmp_path / "a" / "b.json"
-    write_atomic(target, json.dumps({"x": 1}))
-    write_atomic(target, json.dumps({"x": 2}))
+    atomic_write_json(target, {"x": 1})
+    atomic_write_json(target, {"x": 2})
     assert json.loads(target.read_text()) == {"x": 2}
+    assert [p.name for p in target.parent.iterdir()] == ["b.json"]
+    (target.parent / ".b.json.abc123.tmp").write_text("half")  # what a killed writer leaves
+    assert remove_stale_temp_files(tmp_path) == 1
     assert [p.name for p in target.parent.iterdir()] == ["b.json"]
 
 

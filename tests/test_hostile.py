@@ -151,10 +151,7 @@ OUTCOMES: dict[str, Callable[[dict], None]] = {
     f"{NS}/regex-flood": _quiet,
 }
 # Known gaps in other modules, found by this corpus; strict, so the marker must go once they are fixed.
-KNOWN_GAPS = {
-    f"{NS}/license-5mb": "auditor/licenses/scancode_detect.py runs ScanCode on the whole 2 MB text read "
-                         "(quadratic: about 9 s for 20 kB of this text); it needs an input bound",
-}
+KNOWN_GAPS: dict[str, str] = {}  # repo id -> why it is expected to fail (strict xfail), when one is
 
 
 def test_every_corpus_entry_has_an_asserted_outcome() -> None:
@@ -284,8 +281,6 @@ def test_cli_json_escapes_control_characters(fake_hub: FakeHub) -> None:
     assert json.loads(result.stdout)["license"]["declared"] == "mit\x1b[31m"
 
 
-@pytest.mark.xfail(strict=True, reason="auditor/render/text.py prints card text and file names verbatim, so a "
-                                       "card's terminal escape sequences reach the user's terminal")
 def test_cli_text_view_strips_terminal_escapes(fake_hub: FakeHub) -> None:
     result = cli(f"{NS}/ansi-card")
     assert_clean_exit(result, 0)

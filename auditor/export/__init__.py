@@ -16,6 +16,8 @@ from license_expression import get_spdx_licensing
 from auditor.errors import UsageError
 
 FORMATS = ("cyclonedx", "spdx", "mof", "badge")
+# File name endings when exports are written next to each other (`audit batch --export`).
+SUFFIXES = {"cyclonedx": ".cdx.json", "spdx": ".spdx.json", "mof": ".mof.yml", "badge": ".svg"}
 # Fixed namespace for the document UUIDs: the same model and revision always get the same serial number.
 _UUID_NAMESPACE = uuid.UUID("8c3c1bb2-4c8e-5d55-9a47-6f6e6e657373")
 _SIMPLE_ID = re.compile(r"^[A-Za-z0-9.+-]+$")

@@ -6,30 +6,16 @@ list them) and reads everything else from disk; a model whose sha changed is rea
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 from auditor.evidence import DatasetEvidence, RepoEvidence
+from auditor.fsutil import atomic_write_json
 from auditor.hub.base import ChildModel, Hub
 
 _SHA = re.compile(r"[0-9a-f]{40}")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` so that a crash leaves either the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class EvidenceStore:
@@ -63,7 +49,7 @@ class EvidenceStore:
             return
         if evidence.light and self.get(evidence.repo_id, evidence.revision, texts=True) is not None:
             return  # never replace a full read with a lighter one of the same commit
-        write_atomic(self.path(evidence.repo_id), json.dumps(evidence.to_dict(), ensure_ascii=False))
+        atomic_write_json(self.path(evidence.repo_id), evidence.to_dict(), indent=None)
 
 
 class CachingHub:

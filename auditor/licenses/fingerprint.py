@@ -9,7 +9,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from auditor.licenses.knowledge import LicenseInfo, load_knowledge
@@ -186,13 +186,17 @@ def identify_text(text: str) -> TextMatch | None:
 
 # ScanCode costs seconds and ~1.4 GB to load its index: worth it only for a full license text.
 SCANCODE_MIN_WORDS = 150
+SCANCODE_MAX_CHARS = 60_000  # the longest common licenses (GPL-3.0, Llama 4) are about half of this
 
 
+@lru_cache(maxsize=512)  # the same LICENSE text (Apache, MIT, Llama) recurs across thousands of repos
 def identify_license_text(text: str, allow_scancode: bool = True) -> TextMatch | None:
     """Fingerprint first; ScanCode (optional extra) only when the fingerprints give no answer and the text is long
     enough to be a license rather than a pointer to one."""
     match = identify_text(text)
-    if match is not None or not allow_scancode or len(text.split()) < SCANCODE_MIN_WORDS:
+    if match is not None or not allow_scancode or len(text) > SCANCODE_MAX_CHARS:
+        return match  # ScanCode's matching grows quadratically on long texts: a 5 MB file is not one license
+    if len(text.split()) < SCANCODE_MIN_WORDS:
         return match
     from auditor.licenses.scancode_detect import scancode_identify
 

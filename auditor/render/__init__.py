@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 MARKS = {"pass": "✓", "partial": "◐", "fail": "✗", "unknown": "?"}
 CLASS_WORDS = {
     "open-source": "Open source (meets the OSAID bar)",
@@ -41,3 +44,18 @@ def source_note(report: dict) -> str | None:
     if report.get("source") == "snapshot":
         return f"Answered from the bundled snapshot of {report.get('snapshot_date') or 'unknown date'}, not the live Hub."
     return None
+
+
+# C0 and C1 control characters except tab and newline: card text must not drive the reader's terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(value: Any) -> Any:
+    """A copy of a report with control characters (terminal escape sequences) removed from every string."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", value)
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [printable(v) for v in value]
+    return value

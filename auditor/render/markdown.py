@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.render import CLASS_WORDS, MARKS, license_line, source_note, strongest_evidence
+from auditor.render import CLASS_WORDS, MARKS, license_line, printable, source_note, strongest_evidence
 
 
 def _cell(text: str) -> str:
@@ -10,6 +10,7 @@ def _cell(text: str) -> str:
 
 
 def render(report: dict) -> str:
+    report = printable(report)
     model = report["model"]
     declared, identified = license_line(report)
     out = [f"## Openness audit: [{model['id']}]({model['url']})", ""]

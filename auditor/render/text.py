@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from auditor.render import CLASS_WORDS, MARKS, license_line, source_note, strongest_evidence
+from auditor.render import CLASS_WORDS, MARKS, license_line, printable, source_note, strongest_evidence
 
 STYLES = {"pass": "green", "partial": "yellow", "fail": "red", "unknown": "bright_black"}
 CLASS_STYLES = {"open-source": "bold green", "open-weights": "bold cyan", "restricted": "bold red",
@@ -15,6 +15,7 @@ CLASS_STYLES = {"open-source": "bold green", "open-weights": "bold cyan", "restr
 
 
 def render(report: dict, console: Console) -> None:
+    report = printable(report)
     model = report["model"]
     declared, identified = license_line(report)
     head = Table.grid(padding=(0, 2))
