@@ -9,6 +9,7 @@ from auditor.hub.base import Hub
 from auditor.judge import AuditInputs, judge
 from auditor.licenses.identify import resolve_license
 from auditor.lineage import DEFAULT_MAX_DEPTH, AncestorCache, trace_ancestors
+from auditor.probes import LINEAGE, Finding
 from auditor.repoid import validate_repo_id
 from auditor.report import Lineage, build_report
 
@@ -18,9 +19,20 @@ def score(evidence: RepoEvidence, lineage: Lineage, audited_at: str | None = Non
     resolution = resolve_license(evidence)
     if lineage.inherited:
         resolution = resolution.with_inherited(list(lineage.inherited), [])
-    inputs = AuditInputs.build(evidence, resolution)
+    inputs = AuditInputs.build(evidence, resolution, unresolved_ancestors(lineage))
     verdicts = judge(inputs)
     return build_report(inputs, verdicts, lineage, audited_at)
+
+
+# Lineage findings that leave inherited terms unknown: a license clause cannot pass while they stand.
+UNRESOLVED_KINDS = frozenset({"missing-base", "ancestor-license-unknown", "depth-limit"})
+
+
+def unresolved_ancestors(lineage: Lineage) -> tuple[Finding, ...]:
+    return tuple(
+        Finding(kind=f.kind, detail=f.detail, location=f.location or (f"lineage:{f.ancestor}" if f.ancestor else "lineage"),
+                evidence_kind=LINEAGE)
+        for f in lineage.findings if f.kind in UNRESOLVED_KINDS and f.severity in ("warning", "critical"))
 
 
 def audit(repo_id: str, revision: str | None = None, *, hub: Hub | None = None, token: str | None = None,

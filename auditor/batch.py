@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from auditor import __version__
 from auditor.criteria import CONTRACT_IDS, criteria_version
 from auditor.errors import (
     EXIT_GATE_FAILED,
@@ -184,8 +185,8 @@ def is_current(out_dir: Path, report: dict[str, Any], current: dict[str, str] | 
     """Whether a finished report still holds: same criteria, and (when the Hub told us the current commits) the
     model and every ancestor still at the commit its evidence was read at. Without current shas (a snapshot
     Hub), a finished report counts as current: that is plain resume."""
-    if report.get("criteria_version") != criteria_version():
-        return False
+    if report.get("criteria_version") != criteria_version() or (report.get("tool") or {}).get("version") != __version__:
+        return False  # new criteria or a new release of the judge: score again (from stored evidence)
     if current is None:
         return True
     if current.get(report["model"]["id"]) != report["model"].get("revision"):

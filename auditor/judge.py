@@ -41,7 +41,9 @@ class AuditInputs:
 
     evidence: RepoEvidence
     resolution: LicenseResolution
-    lineage_findings: tuple[Finding, ...] = ()  # inherited clause facts arrive through resolution.terms
+    # Ancestors whose terms could not be read (missing base, unidentified license, depth limit); the clause
+    # facts of the ancestors that were read arrive through resolution.terms.
+    lineage_findings: tuple[Finding, ...] = ()
     clauses: tuple[Finding, ...] = field(default=())
     data: DataInformation | None = None
 
@@ -93,6 +95,9 @@ def evaluate_license_clause(c: Criterion, inputs: AuditInputs) -> Verdict:
     if inputs.resolution.red_flags:
         return Verdict(c.id, UNKNOWN, "An unrecognised license text also binds the model; it cannot be cleared.",
                        _license_basis(inputs), notes)
+    if inputs.lineage_findings:
+        return Verdict(c.id, UNKNOWN, "The terms of an ancestor could not be established, so inherited terms "
+                       "cannot be cleared.", inputs.lineage_findings[:3], notes)
     every_osi = all(t.license.osi_approved for t in terms)
     basis = "OSI-approved" if every_osi else "reviewed and contain no such clause"
     return Verdict(c.id, PASS, f"The binding terms ({_names(inputs)}) are {basis}.", _license_basis(inputs), notes)

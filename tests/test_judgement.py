@@ -134,3 +134,12 @@ def test_osaid_components_and_mof_estimate_are_reported(reports):
     assert r["mof"]["status"] in {"pass", "partial"}
     closed = reports("fam/llama2-text")
     assert closed["osaid"]["parameters"]["status"] == "fail"
+
+
+def test_an_unreadable_base_leaves_inherited_terms_unknown_never_pass(reports):
+    r = reports("lineage/child-of-private")  # Apache card, but its base cannot be read
+    assert any(f["kind"] == "missing-base" for f in r["lineage"]["findings"])
+    persons = crit(r, "persons-groups")
+    assert persons["status"] == "unknown"
+    assert persons["evidence"][0]["kind"] == "lineage"
+    assert r["classification"] == "unknown"
