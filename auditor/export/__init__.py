@@ -8,12 +8,10 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from functools import cache
 from urllib.parse import quote
 
-from license_expression import get_spdx_licensing
-
 from auditor.errors import UsageError
+from auditor.licenses.expressions import spdx_licensing
 
 FORMATS = ("cyclonedx", "spdx", "mof", "badge")
 # File name endings when exports are written next to each other (`audit batch --export`).
@@ -23,9 +21,6 @@ _UUID_NAMESPACE = uuid.UUID("8c3c1bb2-4c8e-5d55-9a47-6f6e6e657373")
 _SIMPLE_ID = re.compile(r"^[A-Za-z0-9.+-]+$")
 
 
-@cache
-def _licensing():  # building the SPDX licensing index takes a while: once per process
-    return get_spdx_licensing()
 
 
 def export(report: dict, fmt: str) -> str:
@@ -111,7 +106,7 @@ def is_spdx_id(license_id: str | None) -> bool:
     if not license_id or not _SIMPLE_ID.match(license_id) or license_id.startswith("LicenseRef-"):
         return False
     try:
-        info = _licensing().validate(license_id)
+        info = spdx_licensing().validate(license_id)
     except Exception:
         return False
     return not info.errors and not info.invalid_symbols and info.normalized_expression == license_id
@@ -122,12 +117,12 @@ def is_license_expression(expression: str | None) -> bool:
     if not expression:
         return False
     try:
-        parsed = _licensing().parse(expression, validate=False, simple=True)
+        parsed = spdx_licensing().parse(expression, validate=False, simple=True)
     except Exception:
         return False
     if parsed is None:
         return False
-    symbols = [s.key for s in _licensing().license_symbols(parsed)]
+    symbols = [s.key for s in spdx_licensing().license_symbols(parsed)]
     return bool(symbols) and all(is_spdx_id(s) or re.fullmatch(r"LicenseRef-[A-Za-z0-9.-]+", s) for s in symbols)
 
 
@@ -158,8 +153,8 @@ def concluded_license(report: dict) -> str | None:
 def expression_symbols(expression: str) -> list[str]:
     """The license keys in an expression, in order, without duplicates."""
     try:
-        parsed = _licensing().parse(expression, validate=False, simple=True)
-        keys = [s.key for s in _licensing().license_symbols(parsed)]
+        parsed = spdx_licensing().parse(expression, validate=False, simple=True)
+        keys = [s.key for s in spdx_licensing().license_symbols(parsed)]
     except Exception:
         keys = [k for k in re.split(r"\s+(?:AND|OR|WITH)\s+|[()]", expression) if k.strip()]
     return list(dict.fromkeys(k.strip() for k in keys))
