@@ -26,6 +26,7 @@ from auditor import __version__
 from auditor.criteria import CONTRACT_IDS, criteria_version
 from auditor.errors import (
     EXIT_GATE_FAILED,
+    EXIT_INTERNAL,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
     AuditError,
@@ -187,6 +188,8 @@ def is_current(out_dir: Path, report: dict[str, Any], current: dict[str, str] | 
     Hub), a finished report counts as current: that is plain resume."""
     if report.get("criteria_version") != criteria_version() or (report.get("tool") or {}).get("version") != __version__:
         return False  # new criteria or a new release of the judge: score again (from stored evidence)
+    if report.get("problems"):
+        return False  # some evidence could not be read last time: try again
     if current is None:
         return True
     if current.get(report["model"]["id"]) != report["model"].get("revision"):
@@ -343,7 +346,7 @@ class _Run:
         except Exception as exc:  # one model's bug must not stop the others; say what broke in one line
             self.note_outcome(unreachable=False)
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            return BatchError(repo_id, EXIT_GATE_FAILED, "internal",
+            return BatchError(repo_id, EXIT_INTERNAL, "internal",
                               redact(f"Internal error: {type(exc).__name__}" + (f": {first}" if first else ""))[:500])
         self.note_outcome(unreachable=False)
         return report

@@ -14,7 +14,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError  # Typer vendo
 from typer.exceptions import Abort
 
 from auditor import __version__
-from auditor.errors import EXIT_GATE_FAILED, AuditError, HubUnreachable, redact
+from auditor.errors import EXIT_GATE_FAILED, EXIT_INTERNAL, AuditError, HubUnreachable, redact
 from auditor.repoid import validate_repo_id
 
 app = typer.Typer(
@@ -416,7 +416,7 @@ def main(argv: list[str] | None = None) -> None:
         print(exc.ctx.get_help() if exc.ctx else "Usage: audit REPO_ID | audit COMMAND ...")
         sys.exit(0)
     except UsageError as exc:  # one sentence instead of Click's multi-line usage block
-        err.print(f"{exc.format_message().rstrip('.')}. Run 'audit --help' for usage.", markup=False)
+        err.print(redact(f"{exc.format_message().rstrip('.')}. Run 'audit --help' for usage."), markup=False)
         sys.exit(2)
     except (KeyboardInterrupt, Abort):
         err.print("Interrupted.")
@@ -427,5 +427,5 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # never a traceback for users; say what broke in one sentence
         first = str(exc).splitlines()[0] if str(exc).strip() else ""
         err.print(redact(f"Internal error: {type(exc).__name__}{': ' + first if first else ''}"), markup=False)
-        sys.exit(1)
+        sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)

@@ -9,6 +9,7 @@ EXIT_GATE_FAILED = 1
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 EXIT_UNREACHABLE = 4
+EXIT_INTERNAL = 70  # a bug of ours (EX_SOFTWARE): kept apart from 1, which means a gate failed
 
 
 class AuditError(Exception):

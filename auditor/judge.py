@@ -95,6 +95,14 @@ def evaluate_license_clause(c: Criterion, inputs: AuditInputs) -> Verdict:
     if inputs.resolution.red_flags:
         return Verdict(c.id, UNKNOWN, "An unrecognised license text also binds the model; it cannot be cleared.",
                        _license_basis(inputs), notes)
+    if not any(t.source != "inherited" for t in terms):
+        # Inherited terms bound a derivative from above; they never stand in for its own, unestablished license.
+        return Verdict(c.id, UNKNOWN, "The model's own license could not be established; inherited terms alone "
+                       "cannot clear it.", _license_basis(inputs), notes)
+    if inputs.resolution.unreadable:
+        files = ", ".join(inputs.resolution.unreadable)
+        return Verdict(c.id, UNKNOWN, f"{files} could not be read and may add terms, so this cannot pass.",
+                       _license_basis(inputs), notes)
     if inputs.lineage_findings:
         return Verdict(c.id, UNKNOWN, "The terms of an ancestor could not be established, so inherited terms "
                        "cannot be cleared.", inputs.lineage_findings[:3], notes)
@@ -145,17 +153,19 @@ def readable_card(ev: RepoEvidence) -> bool:
 def evaluate_data_transparency(c: Criterion, inputs: AuditInputs) -> Verdict:
     data = inputs.data or data_information(inputs.evidence)
     findings = tuple(data.all())
-    listed = bool(data.declared)
-    obtainable = listed and not data.unobtainable
+    listed = data.listed
     described = bool(data.described)
-    if listed and obtainable and described and data.processing:
+    if data.obtainable and described and data.processing:
         return Verdict(c.id, PASS, f"{len(data.declared)} training dataset(s) are listed and obtainable, and the data "
                        "and its processing are described.", findings)
     if listed or described or data.unobtainable:
         parts = []
-        parts.append(f"{len(data.declared)} dataset(s) listed" if listed else "no dataset listed")
+        n_listed = len(data.declared) + len(data.unchecked)
+        parts.append(f"{n_listed} dataset(s) listed" if listed else "no dataset listed")
         if data.unobtainable:
             parts.append(f"{len(data.unobtainable)} not obtainable")
+        if data.unchecked:
+            parts.append(f"{len(data.unchecked)} not checked")
         parts.append("training data described" if described else "training data not described")
         if described and not data.processing:
             parts.append("processing not described")
@@ -167,12 +177,8 @@ def evaluate_data_transparency(c: Criterion, inputs: AuditInputs) -> Verdict:
                             "README.md", "file"),))
 
 
-def _by_id(verdicts: dict[str, Verdict], key: str) -> Verdict:
-    return verdicts[key]
-
-
 def evaluate_osaid_data(c: Criterion, inputs: AuditInputs, verdicts: dict[str, Verdict]) -> Verdict:
-    dt = _by_id(verdicts, "data-transparency")
+    dt = verdicts["data-transparency"]
     return Verdict(c.id, dt.status, f"Data information: {dt.summary}", dt.evidence)
 
 

@@ -55,7 +55,7 @@ def estimate(inputs, verdicts) -> MofEstimate:  # (AuditInputs, dict[str, Verdic
         13: data is not None and data.readable,
         14: data is not None and any(f.kind == "datasheet" for f in data.documents),
         7: bool(links_training_code(ev)),
-        15: data is not None and bool(data.declared) and not data.unobtainable,
+        15: data is not None and data.obtainable,
     }
     components: dict[str, dict[str, object]] = {}
     open_ids: set[int] = set()

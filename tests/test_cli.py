@@ -165,3 +165,9 @@ def test_require_gate_exit_codes():
     gated = run_cli("meta-llama/Llama-2-13b-hf", "--require", "open-weights", "-f", "json")
     assert gated.returncode == 1
     assert "does not meet the required 'open-weights'" in gated.stderr
+
+
+def test_a_token_in_a_usage_error_is_masked():
+    result = run_cli("gpt2", "hf_SecretTokenValue123")
+    assert result.returncode == 2
+    assert "hf_SecretTokenValue123" not in result.stderr

@@ -357,7 +357,7 @@ class LiveHub:
         return RepoEvidence(
             repo_id=str(info.get("id") or repo_id), revision=sha, source=self.source,
             fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), requested_revision=requested,
-            gated=gated if gated in ("auto", "manual") else bool(gated), private=bool(info.get("private")),
+            gated=_gate_kind(gated), private=bool(info.get("private")),
             disabled=bool(info.get("disabled")), author=info.get("author"), library_name=info.get("library_name"),
             pipeline_tag=info.get("pipeline_tag"), tags=tuple(str(t) for t in info.get("tags") or ()),
             downloads=info.get("downloads"), likes=info.get("likes"), created_at=info.get("createdAt"),
@@ -545,10 +545,19 @@ class LiveHub:
         return out
 
 
+def _gate_kind(gated: Any) -> bool | str:
+    """The contract's gate values: false, "auto" or "manual" (a bare true from the Hub means some gate: "auto")."""
+    if gated in ("auto", "manual"):
+        return str(gated)
+    return "auto" if gated else False
+
+
 def _names_no_license(card: dict[str, Any]) -> bool:
     """The card's license field names no license (absent, 'other', 'unknown', or not an id), so its files matter."""
+    from auditor.licenses.identify import NON_COMMITTAL_IDS
+
     ids = _as_list(card.get("license"))
-    return not ids or all(i.strip().lower() in {"other", "unknown", "none", ""} for i in ids)
+    return not ids or all(i.strip().lower() in NON_COMMITTAL_IDS for i in ids)
 
 
 def _as_list(value: Any) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from auditor.card import as_str_list, card_value, readme
 from auditor.evidence import READ_OK, READ_TOO_LARGE, RepoEvidence
+from auditor.licenses.fingerprint import TextMatch
 from auditor.licenses.heuristics import RedFlag, red_flags
 from auditor.licenses.knowledge import LicenseInfo, LicenseKnowledge, load_knowledge
 
@@ -66,7 +67,7 @@ class LicenseResolution:
                                  self.notes + tuple(notes), self.unreadable, self.texts)
 
 
-def identify_text(text: str, path: str = "LICENSE"):  # -> TextMatch | None
+def identify_text(text: str, path: str = "LICENSE") -> TextMatch | None:
     """Identify a license text; the ScanCode fallback only for license files proper, not policies or notices."""
     from auditor.licenses.fingerprint import identify_license_text
 
@@ -170,9 +171,17 @@ def resolve_license(evidence: RepoEvidence, kb: LicenseKnowledge | None = None) 
     # 4. License names in card prose: only full license names ("... License"), never bare model names.
     card = readme(evidence)
     if card is not None:
+        # Prose mentions bind only when no other source names a license: a card may name other licenses to
+        # compare ("unlike the Llama 2 Community License..."); then the mention is a note, not terms.
+        named_elsewhere = bool(terms)
         for info, line in kb.mentioned_in(card.body[:500_000], license_names_only=True):
-            if not any(t.license.key == info.key for t in terms):
-                add(info, "card-prose", f"README.md#L{card.body_offset + line - 1}")
+            location = f"README.md#L{card.body_offset + line - 1}"
+            if not named_elsewhere:
+                add(info, "card-prose", location)
+            elif not any(t.license.key == info.key for t in terms):
+                notes.append(LicenseNote("license-mentioned", "info",
+                                         f"The card text mentions the {info.name}; it is not counted as terms "
+                                         "because the license is stated elsewhere.", location))
 
     # Disagreement between sources is a finding; all terms keep binding.
     by_source: dict[str, set[str]] = {}

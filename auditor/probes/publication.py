@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from auditor.card import as_str_list, card_value, readme
@@ -152,21 +152,34 @@ class DataInformation:
     described: list[Finding]  # training data described in prose
     processing: list[Finding]  # processing / filtering described
     documents: list[Finding]  # datasheet / data card / paper links
+    unchecked: list[Finding] = field(default_factory=list)  # declared datasets whose lookup failed or was skipped
+
+    @property
+    def listed(self) -> bool:
+        return bool(self.declared or self.unchecked)
+
+    @property
+    def obtainable(self) -> bool:
+        """Every declared dataset resolved: one that could not be checked is not assumed obtainable."""
+        return self.listed and not self.unobtainable and not self.unchecked
 
     def all(self) -> list[Finding]:
-        return self.declared + self.unobtainable + self.described + self.processing + self.documents
+        return (self.declared + self.unchecked + self.unobtainable + self.described + self.processing
+                + self.documents)
 
 
 def data_information(evidence: RepoEvidence) -> DataInformation:
     declared: list[Finding] = []
     unobtainable: list[Finding] = []
+    unchecked: list[Finding] = []
     ids, _ = as_str_list(card_value(evidence, "datasets"))
     resolved = {d.id: d for d in evidence.datasets}
     for ds_id in ids[:50]:
         d = resolved.get(ds_id)
         if d is None or d.exists is None:
-            declared.append(Finding("dataset-declared", f"Training dataset '{ds_id}' is declared (not checked).",
-                                    "cardData.datasets", CARD_FIELD))
+            why = d.detail if d is not None and d.detail else "not looked up"
+            unchecked.append(Finding("dataset-unchecked", f"Training dataset '{ds_id}' is declared; whether it can "
+                                     f"be obtained is unknown ({why}).", "cardData.datasets", CARD_FIELD))
             continue
         if d.exists:
             extra = (f", license {d.license}" if d.license else ", no license stated") + (
@@ -206,4 +219,4 @@ def data_information(evidence: RepoEvidence) -> DataInformation:
                 line = _line_of(body, match.start(), card.body_offset)
                 documents.append(Finding(kind, f"The card refers to a {kind.replace('-', ' ')}: {match.group(0)[:100]}.",
                                          f"README.md#L{line}", FILE))
-    return DataInformation(card is not None, declared, unobtainable, described, processing, documents)
+    return DataInformation(card is not None, declared, unobtainable, described, processing, documents, unchecked)
