@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from auditor.criteria import CONTRACT_IDS, Criterion, load_criteria
 from auditor.evidence import RepoEvidence
@@ -33,6 +34,7 @@ class Verdict:
     summary: str
     evidence: tuple[Finding, ...] = ()
     notes: tuple[Finding, ...] = ()
+    detail: Any = None  # the structured result behind the verdict, when a renderer needs more (the MOF estimate)
 
 
 @dataclass(frozen=True)
@@ -215,7 +217,7 @@ def evaluate_mof(c: Criterion, inputs: AuditInputs, verdicts: dict[str, Verdict]
     from auditor.mof import estimate
 
     result = estimate(inputs, verdicts)
-    return Verdict(c.id, result.status, result.summary, result.evidence)
+    return Verdict(c.id, result.status, result.summary, result.evidence, detail=result)
 
 
 Evaluator = Callable[..., Verdict]

@@ -146,7 +146,7 @@ def build_report(inputs: AuditInputs, verdicts: dict[str, Verdict], lineage: Lin
         "weights": _weights(inputs),
         "osaid": {c.id.removeprefix("osaid-"): verdict_dict(verdicts[c.id]) for c in criteria if c.section == "osaid"
                   and c.id not in CONTRACT_IDS},
-        "mof": _mof(inputs, verdicts),
+        "mof": _mof(verdicts),
         "card": _card(inputs),
         "problems": [{"what": p.what, "detail": p.detail} for p in ev.problems],
     }
@@ -161,10 +161,8 @@ def _license_source(own: tuple[BindingTerms, ...], lineage: Lineage) -> str:
     return "inherited" if lineage.inherited else "none"
 
 
-def _mof(inputs: AuditInputs, verdicts: dict[str, Verdict]) -> dict[str, Any]:
-    from auditor.mof import estimate
-
-    result = estimate(inputs, verdicts)
+def _mof(verdicts: dict[str, Verdict]) -> dict[str, Any]:
+    result = verdicts["mof-class"].detail  # the judge's estimate, computed once
     return {"class": result.mof_class, "status": result.status, "summary": result.summary,
             "components": result.components}
 
