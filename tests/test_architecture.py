@@ -28,8 +28,6 @@ KNOWN_COMPLEX: dict[str, int] = {
     "auditor/snapshot_compile.py:build_evidence": 21,
     "auditor/hub/live.py:LiveHub._evidence": 39,
     "auditor/export/spdx.py:document": 33,
-    "auditor/licenses/fingerprint.py:_resolve": 27,
-    "auditor/licenses/identify.py:resolve_license": 34,
     "auditor/site/views.py:model_view": 25,
     "auditor/site/lineage_svg.py:layout": 23,
 }
@@ -46,7 +44,6 @@ KNOWN_CYCLES: list[list[str]] = [
     ["auditor.export", "auditor.export.cyclonedx"],
     ["auditor.export", "auditor.export.mof"],
     ["auditor.export", "auditor.export.spdx"],
-    ["auditor.licenses.fingerprint", "auditor.licenses.scancode_detect"],
 ]
 
 

@@ -9,10 +9,10 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
-from auditor.licenses.knowledge import LicenseInfo, load_knowledge
+from auditor.licenses.knowledge import KnowledgeError, TextMatch, flatten, load_knowledge, marker_count
 from auditor.paths import data_dir
 
 SHINGLE = 5  # words per shingle: long enough to be specific, short enough to survive small edits
@@ -25,13 +25,6 @@ PARAMETERS = {"shingle_words": SHINGLE, "hash": "blake2b-8", "normalisation": "v
 # only real notices ("Copyright (c) 2023 Meta"), not clauses such as "Copyright and Similar Rights means ..."
 _COPYRIGHT_LINE = re.compile(r"^\W*(copyright\s*(\(c\)|©|\d{4})|\(c\)\s*\d{4}|©\s*\d{4})", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]+")
-
-
-@dataclass(frozen=True)
-class TextMatch:
-    key: str  # knowledge key (file stem in criteria/licenses/)
-    score: float
-    method: str  # "fingerprint" | "scancode"
 
 
 @dataclass(frozen=True)
@@ -75,13 +68,23 @@ class _Reference:
     probe: tuple[int, ...]  # bottom-k of the hashes: a cheap unbiased containment estimate
 
 
+class FingerprintsMissing(KnowledgeError):
+    """The fingerprints file shipped with the package is missing or damaged: every license would be unknown."""
+
+
 @cache
 def _index(path: Path | None = None) -> dict[str, _Reference]:
     path = path or data_dir("criteria") / "licenses" / "fingerprints.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        licenses = data["licenses"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise FingerprintsMissing(
+            f"The license fingerprints file {path} cannot be read ({type(exc).__name__}); reinstall the auditor or "
+            "run 'python -m auditor.licenses.build_fingerprints'.") from None
     return {
         key: _Reference(frozenset(ref["hashes"]), tuple(ref["hashes"][:PROBE]))  # stored sorted ascending
-        for key, ref in data["licenses"].items()
+        for key, ref in licenses.items()
     }
 
 
@@ -110,20 +113,7 @@ def _scored(text: str) -> list[Candidate]:
 
 def candidates(text: str, n: int = 3) -> list[Candidate]:
     """The n best references for diagnostics, best first."""
-    try:
-        return _scored(text)[:n]
-    except Exception:  # diagnostics must never break an audit
-        return []
-
-
-def _marker_hits(text: str, lic: LicenseInfo) -> int:
-    flat = re.sub(r"[\s*_]+", " ", text.lower())
-    total = 0
-    for marker in lic.version_markers:
-        m = re.sub(r"\s+", " ", marker.lower())
-        # "llama 3" must not count inside "llama 3.1"
-        total += len(re.findall(r"(?<![\w.])" + re.escape(m) + r"(?![\w]|\.\d)", flat))
-    return total
+    return _scored(text)[:n]
 
 
 def _dominates(a: Candidate, b: Candidate) -> bool:
@@ -139,33 +129,40 @@ def _dominates(a: Candidate, b: Candidate) -> bool:
     return a.containment >= 0.9 and b.missing > a.missing + slack
 
 
+_UNDECIDED = object()  # the family rule does not apply: fall back to dominance between candidates
+
+
+def _by_version_markers(text: str, top: Candidate, rivals: list[Candidate]) -> TextMatch | None | object:
+    """Close versions of one family (Llama 3.1/3.2/3.3, Gemma ToU dates) differ only in names and dates: let the
+    version markers decide. None when they name several versions or point outside the race; _UNDECIDED when the
+    top candidate has no versioned family."""
+    knowledge = load_knowledge()
+    top_lic = knowledge.by_key(top.key)
+    if top_lic is None or not top_lic.version_markers:
+        return _UNDECIDED
+    family = [lic for lic in knowledge.licenses if lic.family == top_lic.family and lic.version_markers]
+    flat = flatten(text)
+    hits = {lic.key: marker_count(flat, lic.version_markers) for lic in family}
+    best = max(hits.values())
+    winners = [k for k, v in hits.items() if v == best]
+    if best == 0:
+        family_keys = {lic.key for lic in family}
+        rival_in_family = any(c.key in family_keys for c in rivals)
+        return None if rival_in_family else TextMatch(top.key, top.score, "fingerprint")
+    if len(winners) > 1:
+        return None  # markers of several versions: do not guess
+    winner = winners[0]
+    in_race = winner == top.key or any(c.key == winner for c in rivals)
+    # An unfingerprinted sibling (Llama 3) is reached only through its markers.
+    return TextMatch(winner, top.score, "fingerprint") if in_race or winner not in _index() else None
+
+
 def _resolve(text: str, ranked: list[Candidate]) -> TextMatch | None:
     top = ranked[0]
     rivals = [c for c in ranked[1:] if c.score >= top.score - MARGIN]
-    knowledge = load_knowledge()
-    top_lic = knowledge.by_key(top.key)
-    family = [
-        lic for lic in knowledge.licenses
-        if top_lic is not None and lic.family == top_lic.family and lic.version_markers
-    ]
-    if family and top_lic is not None and top_lic.version_markers:
-        # close versions (Llama 3.1/3.2/3.3, Gemma ToU dates) differ only in names and dates: let those decide
-        hits = {lic.key: _marker_hits(text, lic) for lic in family}
-        best = max(hits.values())
-        winners = [k for k, v in hits.items() if v == best]
-        if best > 0 and len(winners) == 1:
-            winner = winners[0]
-            in_race = winner == top.key or any(c.key == winner for c in rivals)
-            fingerprinted = winner in _index()
-            if in_race or not fingerprinted:  # an unfingerprinted sibling (Llama 3) is reached only via markers
-                return TextMatch(winner, top.score, "fingerprint")
-            return None
-        if best > 0:
-            return None  # markers of several versions: do not guess
-        family_keys = {lic.key for lic in family}
-        if any(c.key in family_keys for c in rivals):
-            return None
-        return TextMatch(top.key, top.score, "fingerprint")
+    decided = _by_version_markers(text, top, rivals)
+    if decided is not _UNDECIDED:
+        return decided  # type: ignore[return-value]
     group = [top, *rivals]
     for cand in group:
         if all(_dominates(cand, other) for other in group if other is not cand):
@@ -180,24 +177,7 @@ def identify_text(text: str) -> TextMatch | None:
         if not ranked or ranked[0].score < THRESHOLD:
             return None
         return _resolve(text[:MAX_CHARS], ranked)
-    except (ValueError, KeyError, OSError):
+    except KnowledgeError:
+        raise  # a missing or damaged fingerprints file must not make every license silently unknown
+    except (ValueError, KeyError):  # malformed input text
         return None
-
-
-# ScanCode costs seconds and ~1.4 GB to load its index: worth it only for a full license text.
-SCANCODE_MIN_WORDS = 150
-SCANCODE_MAX_CHARS = 60_000  # the longest common licenses (GPL-3.0, Llama 4) are about half of this
-
-
-@lru_cache(maxsize=512)  # the same LICENSE text (Apache, MIT, Llama) recurs across thousands of repos
-def identify_license_text(text: str, allow_scancode: bool = True) -> TextMatch | None:
-    """Fingerprint first; ScanCode (optional extra) only when the fingerprints give no answer and the text is long
-    enough to be a license rather than a pointer to one."""
-    match = identify_text(text)
-    if match is not None or not allow_scancode or len(text) > SCANCODE_MAX_CHARS:
-        return match  # ScanCode's matching grows quadratically on long texts: a 5 MB file is not one license
-    if len(text.split()) < SCANCODE_MIN_WORDS:
-        return match
-    from auditor.licenses.scancode_detect import scancode_identify
-
-    return scancode_identify(text)

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from auditor.card import as_str_list, card_value, readme
 from auditor.evidence import READ_OK, READ_TOO_LARGE, RepoEvidence
-from auditor.licenses.fingerprint import TextMatch
 from auditor.licenses.heuristics import RedFlag, red_flags
-from auditor.licenses.knowledge import LicenseInfo, LicenseKnowledge, load_knowledge
+from auditor.licenses.knowledge import LicenseInfo, LicenseKnowledge, TextMatch, load_knowledge
+from auditor.licenses.matching import identify_license_text
 
 # Hub ids that state nothing: the terms must come from elsewhere.
 NON_COMMITTAL_IDS = {"other", "unknown", "none", "n/a", ""}
@@ -69,9 +69,7 @@ class LicenseResolution:
 
 def identify_text(text: str, path: str = "LICENSE") -> TextMatch | None:
     """Identify a license text; the ScanCode fallback only for license files proper, not policies or notices."""
-    from auditor.licenses.fingerprint import identify_license_text
-
-    return identify_license_text(text, allow_scancode=bool(_LICENSE_FILE_NAME.match(path.rsplit("/", 1)[-1])))
+    return identify_license_text(text, is_license_file=bool(_LICENSE_FILE_NAME.match(path.rsplit("/", 1)[-1])))
 
 
 def _map_id(value: str, kb: LicenseKnowledge) -> LicenseInfo | None:
@@ -88,112 +86,131 @@ def license_files(evidence: RepoEvidence) -> list[str]:
     return [t.path for t in evidence.texts if t.path not in ("README.md", "config.json", "adapter_config.json")]
 
 
-def resolve_license(evidence: RepoEvidence, kb: LicenseKnowledge | None = None) -> LicenseResolution:
-    kb = kb or load_knowledge()
-    terms: list[BindingTerms] = []
-    notes: list[LicenseNote] = []
-    flags: list[FlaggedClause] = []
-    unreadable: list[str] = []
-    texts: dict[str, str] = {}
+class _Collector:
+    """The terms, notes and flags gathered from every source during one resolution."""
 
-    def add(info: LicenseInfo, source: str, location: str, file: str | None = None, score: float | None = None,
-            via: str | None = None) -> None:
-        if any(t.license.key == info.key and t.source == source for t in terms):
+    def __init__(self, kb: LicenseKnowledge) -> None:
+        self.kb = kb
+        self.terms: list[BindingTerms] = []
+        self.notes: list[LicenseNote] = []
+        self.flags: list[FlaggedClause] = []
+        self.unreadable: list[str] = []
+        self.texts: dict[str, str] = {}
+
+    def add(self, info: LicenseInfo, source: str, location: str, file: str | None = None,
+            score: float | None = None) -> None:
+        """Terms from one source, followed by the policies the license incorporates by reference."""
+        if any(t.license.key == info.key and t.source == source for t in self.terms):
             return
-        terms.append(BindingTerms(info, source, location, file, via, score))
+        self.terms.append(BindingTerms(info, source, location, file, None, score))
         for policy_key in info.policies:
-            policy = kb.by_key(policy_key)
-            if policy and not any(t.license.key == policy.key for t in terms):
-                terms.append(BindingTerms(policy, "policy", location, None, info.key))
+            policy = self.kb.by_key(policy_key)
+            if policy and not any(t.license.key == policy.key for t in self.terms):
+                self.terms.append(BindingTerms(policy, "policy", location, None, info.key))
 
-    # 1. License-type files, identified by their text.
+    def note(self, kind: str, severity: str, detail: str, location: str = "") -> None:
+        self.notes.append(LicenseNote(kind, severity, detail, location))
+
+
+def _from_license_files(evidence: RepoEvidence, c: _Collector) -> None:
+    """Source 1: license-type files, identified by their text; unknown texts get the heuristic red-flag analysis."""
     for path in license_files(evidence):
         text = evidence.text(path)
         if text is None:
             continue
         if text.status not in (READ_OK, READ_TOO_LARGE) or text.content is None:
-            unreadable.append(path)
-            notes.append(LicenseNote("license-unreadable", "info", f"{path} could not be read: {text.detail}.", path))
+            c.unreadable.append(path)
+            c.note("license-unreadable", "info", f"{path} could not be read: {text.detail}.", path)
             continue
-        texts[path] = text.content
+        c.texts[path] = text.content
         match = identify_text(text.content, path)
-        if match is not None:
-            info = kb.by_key(match.key)
-            if info is not None:
-                add(info, "license-file", path, file=path, score=match.score)
-                continue
+        info = c.kb.by_key(match.key) if match is not None else None
+        if info is not None:
+            c.add(info, "license-file", path, file=path, score=match.score)  # type: ignore[union-attr]
+            continue
         found = [FlaggedClause(path, flag) for flag in red_flags(text.content)]
-        flags.extend(found)
+        c.flags.extend(found)
         if _LICENSE_FILE_NAME.match(path):
-            notes.append(LicenseNote(
-                "unrecognised-license-text", "warning",
-                f"{path} matches no known license"
-                + (f"; {len(found)} restrictive clause(s) found by heuristic analysis." if found else "."),
-                path,
-            ))
+            heuristic = f"; {len(found)} restrictive clause(s) found by heuristic analysis." if found else "."
+            c.note("unrecognised-license-text", "warning", f"{path} matches no known license{heuristic}", path)
 
-    # 2. The card's license field (through SPDX ids / our alias table).
+
+def _from_card_field(evidence: RepoEvidence, c: _Collector) -> tuple[str | list[str] | None, list[str]]:
+    """Source 2: the card's license field, through SPDX ids and our alias table. Returns (declared, ids)."""
     raw_declared = card_value(evidence, "license")
     declared_ids, well_typed = as_str_list(raw_declared)
-    declared: str | list[str] | None = (
-        raw_declared if isinstance(raw_declared, str) else (declared_ids or None)
-    )
+    declared: str | list[str] | None = raw_declared if isinstance(raw_declared, str) else (declared_ids or None)
     if not well_typed:
-        notes.append(LicenseNote("license-field-type", "warning",
-                                 f"The card's license field is a {type(raw_declared).__name__}, not a license id.",
-                                 "cardData.license"))
-    license_name = card_value(evidence, "license_name")
+        c.note("license-field-type", "warning",
+               f"The card's license field is a {type(raw_declared).__name__}, not a license id.", "cardData.license")
     for value in declared_ids:
         if value.strip().lower() in NON_COMMITTAL_IDS:
-            if isinstance(license_name, str) and license_name.strip():
-                info = _map_id(license_name, kb)
-                if info:
-                    add(info, "card", "cardData.license_name")
-                else:
-                    notes.append(LicenseNote("unrecognised-license", "info",
-                                             f"license_name '{license_name[:80]}' is not a license we know.",
-                                             "cardData.license_name"))
+            _from_license_name(evidence, c)
             continue
-        info = _map_id(value, kb)
+        info = _map_id(value, c.kb)
         if info:
-            add(info, "card", "cardData.license")
+            c.add(info, "card", "cardData.license")
         else:
-            notes.append(LicenseNote("unrecognised-license", "warning",
-                                     f"The card's license '{value[:80]}' is not a license id we know.",
-                                     "cardData.license"))
+            c.note("unrecognised-license", "warning", f"The card's license '{value[:80]}' is not a license id we "
+                   "know.", "cardData.license")
+    return declared, declared_ids
 
-    # 3. License names in the gate text: what recipients are made to accept.
+
+def _from_license_name(evidence: RepoEvidence, c: _Collector) -> None:
+    """`license: other` defers to `license_name`."""
+    license_name = card_value(evidence, "license_name")
+    if not isinstance(license_name, str) or not license_name.strip():
+        return
+    info = _map_id(license_name, c.kb)
+    if info:
+        c.add(info, "card", "cardData.license_name")
+    else:
+        c.note("unrecognised-license", "info", f"license_name '{license_name[:80]}' is not a license we know.",
+               "cardData.license_name")
+
+
+def _from_gate_text(evidence: RepoEvidence, c: _Collector) -> None:
+    """Source 3: license names in the gate text, which is what recipients are made to accept."""
     prompt = card_value(evidence, "extra_gated_prompt")
     if isinstance(prompt, str):
-        for info, line in kb.mentioned_in(prompt[:200_000]):
-            add(info, "gate-text", f"cardData.extra_gated_prompt#L{line}")
+        for info, line in c.kb.mentioned_in(prompt[:200_000]):
+            c.add(info, "gate-text", f"cardData.extra_gated_prompt#L{line}")
 
-    # 4. License names in card prose: only full license names ("... License"), never bare model names.
+
+def _from_card_prose(evidence: RepoEvidence, c: _Collector) -> None:
+    """Source 4: full license names ("... License") in card prose, never bare model names.
+
+    Prose mentions bind only when no other source names a license: a card may name other licenses to compare
+    ("unlike the Llama 2 Community License..."); then the mention is a note, not terms."""
     card = readme(evidence)
-    if card is not None:
-        # Prose mentions bind only when no other source names a license: a card may name other licenses to
-        # compare ("unlike the Llama 2 Community License..."); then the mention is a note, not terms.
-        named_elsewhere = bool(terms)
-        for info, line in kb.mentioned_in(card.body[:500_000], license_names_only=True):
-            location = f"README.md#L{card.body_offset + line - 1}"
-            if not named_elsewhere:
-                add(info, "card-prose", location)
-            elif not any(t.license.key == info.key for t in terms):
-                notes.append(LicenseNote("license-mentioned", "info",
-                                         f"The card text mentions the {info.name}; it is not counted as terms "
-                                         "because the license is stated elsewhere.", location))
+    if card is None:
+        return
+    named_elsewhere = bool(c.terms)
+    for info, line in c.kb.mentioned_in(card.body[:500_000], license_names_only=True):
+        location = f"README.md#L{card.body_offset + line - 1}"
+        if not named_elsewhere:
+            c.add(info, "card-prose", location)
+        elif not any(t.license.key == info.key for t in c.terms):
+            c.note("license-mentioned", "info", f"The card text mentions the {info.name}; it is not counted as "
+                   "terms because the license is stated elsewhere.", location)
 
-    # Disagreement between sources is a finding; all terms keep binding.
-    by_source: dict[str, set[str]] = {}
-    for t in terms:
-        if t.source in ("license-file", "card", "gate-text"):
-            by_source.setdefault(t.source, set()).add(t.license.key)
-    file_keys, card_keys = by_source.get("license-file", set()), by_source.get("card", set())
+
+def _mismatch(c: _Collector, declared_ids: list[str]) -> None:
+    """A license file and a card field naming different licenses: a finding; all terms keep binding."""
+    file_keys = {t.license.key for t in c.terms if t.source == "license-file"}
+    card_keys = {t.license.key for t in c.terms if t.source == "card"}
     if file_keys and card_keys and not (file_keys & card_keys):
-        file_names = ", ".join(sorted(kb.by_key(k).name for k in file_keys))  # type: ignore[union-attr]
-        notes.append(LicenseNote(
-            "license-mismatch", "warning",
-            f"The card declares {', '.join(declared_ids) or 'a license'} but the license file is {file_names}; "
-            "the stricter terms bind.", "cardData.license",
-        ))
-    return LicenseResolution(declared, tuple(terms), tuple(flags), tuple(notes), tuple(unreadable), texts)
+        file_names = ", ".join(sorted(c.kb.by_key(k).name for k in file_keys))  # type: ignore[union-attr]
+        c.note("license-mismatch", "warning", f"The card declares {', '.join(declared_ids) or 'a license'} but the "
+               f"license file is {file_names}; the stricter terms bind.", "cardData.license")
+
+
+def resolve_license(evidence: RepoEvidence, kb: LicenseKnowledge | None = None) -> LicenseResolution:
+    """Every source's terms, most reliable first; disagreement between sources is a note."""
+    c = _Collector(kb or load_knowledge())
+    _from_license_files(evidence, c)
+    declared, declared_ids = _from_card_field(evidence, c)
+    _from_gate_text(evidence, c)
+    _from_card_prose(evidence, c)
+    _mismatch(c, declared_ids)
+    return LicenseResolution(declared, tuple(c.terms), tuple(c.flags), tuple(c.notes), tuple(c.unreadable), c.texts)

@@ -39,6 +39,34 @@ FACT_KINDS: frozenset[str] = frozenset(
 )
 
 
+# A version marker or alias counts as a whole name: "llama 3" must not match inside "llama 3.1" or "xllama 3".
+_BEFORE, _AFTER = r"(?<![\w.])", r"(?![\w]|\.\d)"
+
+
+def whole_name(alternation: str) -> str:
+    """A regex matching `alternation` (already escaped) only as a whole name, not inside a longer name."""
+    return _BEFORE + "(" + alternation + ")" + _AFTER
+
+
+def flatten(text: str) -> str:
+    """Lower case with whitespace and Markdown emphasis collapsed, the form version markers are matched in."""
+    return re.sub(r"[\s*_]+", " ", text.lower())
+
+
+def marker_count(flat_text: str, markers: tuple[str, ...]) -> int:
+    """How often any of `markers` occurs as a whole name in text already passed through `flatten`."""
+    return sum(len(re.findall(whole_name(re.escape(flatten(m).strip())), flat_text)) for m in markers)
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """A license text identified as one knowledge entry, by one detector."""
+
+    key: str  # knowledge key (file stem in criteria/licenses/)
+    score: float
+    method: str  # "fingerprint" | "scancode"
+
+
 @dataclass(frozen=True)
 class LicenseFact:
     kind: str
@@ -172,7 +200,7 @@ class LicenseKnowledge:
                         by_alias.setdefault(alias.lower(), lic)
             ordered = sorted(by_alias, key=len, reverse=True)
             alternation = "|".join(re.escape(alias) for alias in ordered) or "(?!)"
-            cached = (re.compile(r"(?<![\w.])(" + alternation + r")(?![\w]|\.\d)"), by_alias)
+            cached = (re.compile(whole_name(alternation)), by_alias)
             self._matchers[license_names_only] = cached
         return cached
 

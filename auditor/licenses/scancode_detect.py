@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 
-from auditor.licenses.fingerprint import TextMatch
-from auditor.licenses.knowledge import load_knowledge
+from auditor.licenses.knowledge import TextMatch, flatten, load_knowledge, marker_count
 
 
 def _contradicts_markers(text: str, key: str) -> bool:
@@ -17,14 +15,11 @@ def _contradicts_markers(text: str, key: str) -> bool:
     lic = knowledge.by_key(key)
     if lic is None or not lic.version_markers:
         return False
-    flat = re.sub(r"\s+", " ", text.lower())
-
-    def present(markers: tuple[str, ...]) -> bool:
-        return any(re.search(r"(?<![\w.])" + re.escape(m.lower()) + r"(?![\w]|\.\d)", flat) for m in markers)
-
-    if present(lic.version_markers):
+    flat = flatten(text)
+    if marker_count(flat, lic.version_markers):
         return False
-    return any(o.key != key and o.family == lic.family and present(o.version_markers) for o in knowledge.licenses)
+    return any(o.key != key and o.family == lic.family and marker_count(flat, o.version_markers)
+               for o in knowledge.licenses)
 
 
 def scancode_identify(text: str) -> TextMatch | None:

@@ -5,8 +5,9 @@ import time
 import pytest
 
 from auditor.licenses import build_fingerprints
-from auditor.licenses.fingerprint import candidates, identify_license_text, identify_text
+from auditor.licenses.fingerprint import candidates, identify_text
 from auditor.licenses.knowledge import load_knowledge
+from auditor.licenses.matching import identify_license_text
 
 REFS = [lic for lic in load_knowledge().licenses if lic.scancode_keys]
 README = (
