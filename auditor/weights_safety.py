@@ -1,11 +1,11 @@
 """Weight-file safety: pickle imports found without unpickling, the Hub's own scan, and safetensors header checks.
 
-A pickle names every callable it will call by an import (GLOBAL, STACK_GLOBAL, INST opcodes). We list those
-imports by walking the opcodes (`pickletools.genops`, which never executes anything), in plain pickles, legacy
-PyTorch files (several pickles in a row) and zip-wrapped PyTorch checkpoints (`archive/data.pkl`). Two opinions
-are combined: our own streaming walk, bounded in opcodes and bytes so a hostile file cannot exhaust memory or
-time, and `picklescan` (the maintained scanner the Hub also uses), run only on files our walk found to be within
-bounds, because picklescan holds every opcode of a file in memory.
+A pickle names every callable it will call by an import. `auditor.pickle_scan` finds those imports with a symbolic
+stack machine that resolves import operands exactly as the real unpickler would (through the memo, whatever else is
+stored there), in plain pickles, legacy PyTorch files (several pickles in a row) and every member of zip archives,
+under one byte and opcode budget per file; an operand it cannot resolve is *unresolvable*, which is never clean.
+`picklescan` (the scanner the Hub also uses) is a second opinion only, run when our scan finished within bounds,
+because it unpacks members and holds every opcode in memory, and it misreads memo copies.
 
 Files too large to fetch fall back to the Hub's scan (`securityRepoStatus` from `model_info`)."""
 
@@ -13,23 +13,18 @@ from __future__ import annotations
 
 import io
 import logging
-import pickletools
-import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any
 
 from auditor.evidence import RepoEvidence, WeightCheck
+from auditor.pickle_scan import UNRESOLVED, scan_imports
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 MAX_SCAN_BYTES = 10 * 1024 * 1024  # files up to this size are fetched and scanned by the auditor
-MAX_OPCODES = 500_000  # a real 10 MB checkpoint has tens of thousands; far more is a denial-of-service attempt
-MAX_ZIP_MEMBERS = 20_000
-MAX_UNZIPPED_BYTES = 64 * 1024 * 1024  # declared size of the zip members we read (zip bombs)
 MAX_LISTED = 12  # imports named per file
 
 # Statuses of a "pickle-scan" WeightCheck.
 CLEAN, DANGEROUS, UNSCANNABLE, TOO_LARGE, UNREAD = "clean", "dangerous", "unscannable", "too-large", "unread"
+UNRESOLVABLE = "unresolvable"  # imports whose names are computed while loading: never clean, never silent
 CORRUPT = "corrupt"  # "safetensors-header" WeightCheck
 
 # Whole modules whose every callable can run commands, load code, touch files or the network.
@@ -52,13 +47,6 @@ DANGEROUS_CALLABLES = {
     "io": {"FileIO", "open"},
     "_io": {"FileIO", "open"},
 }
-UNRESOLVED = "?"  # an import whose name is computed at load time: it cannot be read, so it is treated as dangerous
-
-_STRING_OPS = {"SHORT_BINUNICODE", "UNICODE", "BINUNICODE", "BINUNICODE8", "STRING", "BINSTRING",
-               "SHORT_BINSTRING"}
-_MEMO_PUT_OPS = {"PUT", "BINPUT", "LONG_BINPUT"}
-_MEMO_GET_OPS = {"GET", "BINGET", "LONG_BINGET"}
-_PICKLE_MAGIC = tuple(b"\x80" + bytes([v]) for v in range(2, 6))
 
 # picklescan logs every finding at WARNING; with no handler configured Python prints those on stderr, which
 # would put picklescan's lines into the CLI's output. Its results reach the user through the report instead.
@@ -70,132 +58,14 @@ def is_pickle_file(path: str) -> bool:
     return path.lower().endswith(PICKLE_SUFFIXES)
 
 
+def is_unresolved_import(module: str, name: str) -> bool:
+    return UNRESOLVED in (module, name)
+
+
 def is_dangerous_import(module: str, name: str) -> bool:
-    if UNRESOLVED in (module, name):
-        return True
     if any(module == m or module.startswith(m + ".") for m in DANGEROUS_MODULES):
         return True
     return name in DANGEROUS_CALLABLES.get(module, ())
-
-
-# -- our own bounded opcode walk ------------------------------------------------------------------------------------
-class _OpcodeBudgetExceeded(Exception):
-    pass
-
-
-@dataclass
-class _Walk:
-    ops_left: int = MAX_OPCODES
-    imports: set[tuple[str, str]] = field(default_factory=set)
-    parse_errors: list[str] = field(default_factory=list)
-    streams: int = 0
-
-
-def _walk_pickle(stream: BinaryIO, walk: _Walk) -> None:
-    """Record the imports of one pickle (up to its STOP). Raises ValueError-like errors on a malformed stream."""
-    memo: dict[Any, str] = {}  # only string values matter: they are the operands of STACK_GLOBAL
-    recent: list[str | None] = []  # the last two operands pushed, None when not a readable string
-    last_value: str | None = None
-    for opcode, arg, _pos in pickletools.genops(stream):
-        walk.ops_left -= 1
-        if walk.ops_left < 0:
-            raise _OpcodeBudgetExceeded
-        name = opcode.name
-        if name in ("GLOBAL", "INST"):
-            module, _, attr = str(arg).partition(" ")
-            walk.imports.add((module, attr))
-            value: str | None = None
-        elif name == "STACK_GLOBAL":
-            module = recent[-2] if len(recent) >= 2 and recent[-2] is not None else UNRESOLVED
-            attr = recent[-1] if recent and recent[-1] is not None else UNRESOLVED
-            walk.imports.add((module, attr))
-            value = None
-        elif name == "MEMOIZE":
-            if last_value is not None:
-                memo[len(memo)] = last_value
-            continue
-        elif name in _MEMO_PUT_OPS:
-            if last_value is not None:
-                memo[arg] = last_value
-            continue
-        elif name in _MEMO_GET_OPS:
-            value = memo.get(arg)
-        elif name in _STRING_OPS:
-            value = arg if isinstance(arg, str) else None
-        else:
-            value = None
-        last_value = value
-        recent = [*recent[-1:], value]
-
-
-def _walk_stream(stream: BinaryIO, size: int, walk: _Walk) -> None:
-    """Walk consecutive pickles (legacy PyTorch files hold several, then raw tensor bytes) until the data ends."""
-    walk.streams += 1
-    first = True
-    while stream.tell() < size:
-        start = stream.tell()
-        try:
-            _walk_pickle(stream, walk)
-        except _OpcodeBudgetExceeded:
-            raise
-        except Exception as exc:  # hostile bytes: any parse failure ends the walk of this stream
-            if first:
-                walk.parse_errors.append(f"{type(exc).__name__}: {str(exc)[:80]}")
-            return
-        first = False
-        if stream.tell() <= start:
-            return
-
-
-def _zip_pickles(archive: zipfile.ZipFile) -> Iterator[tuple[str, zipfile.ZipInfo]]:
-    """Members of a zip that hold a pickle: by extension, or by the pickle protocol marker (PyTorch's data.pkl)."""
-    for info in archive.infolist():
-        if info.is_dir():
-            continue
-        if info.filename.lower().endswith((".pkl", ".pickle")):
-            yield info.filename, info
-            continue
-        with archive.open(info) as member:
-            if member.read(2) in _PICKLE_MAGIC:
-                yield info.filename, info
-
-
-@dataclass(frozen=True)
-class _OwnScan:
-    imports: frozenset[tuple[str, str]]
-    unscannable: str  # why the walk could not finish ("" when it did)
-    not_pickle: str  # parse error of a file that is no pickle at all ("" otherwise)
-
-
-def _own_scan(data: bytes) -> _OwnScan:
-    walk = _Walk()
-    try:
-        if data[:4] == b"PK\x03\x04" or (data[:2] not in _PICKLE_MAGIC and zipfile.is_zipfile(io.BytesIO(data))):
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                if len(archive.infolist()) > MAX_ZIP_MEMBERS:
-                    return _OwnScan(frozenset(), f"the archive has more than {MAX_ZIP_MEMBERS} members", "")
-                members = list(_zip_pickles(archive))
-                declared = sum(info.file_size for _, info in members)
-                if declared > MAX_UNZIPPED_BYTES:
-                    return _OwnScan(frozenset(), f"its pickles declare {declared} bytes uncompressed, more than the "
-                                                 f"{MAX_UNZIPPED_BYTES} read", "")
-                if not members:
-                    return _OwnScan(frozenset(), "", "a zip archive without a pickle inside")
-                for _, info in members:
-                    with archive.open(info) as member:
-                        _walk_stream(io.BytesIO(member.read(info.file_size)), info.file_size, walk)
-        else:
-            _walk_stream(io.BytesIO(data), len(data), walk)
-    except _OpcodeBudgetExceeded:
-        return _OwnScan(frozenset(walk.imports), f"it holds more than {MAX_OPCODES} pickle opcodes", "")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError,
-            ValueError) as exc:
-        # RuntimeError: encrypted member; NotImplementedError: unknown compression. PyTorch's own reader is more
-        # lenient than zipfile, so an archive we cannot open is not known to be harmless.
-        return _OwnScan(frozenset(walk.imports), f"the archive could not be read ({type(exc).__name__})", "")
-    not_pickle = walk.parse_errors[0] if walk.parse_errors and walk.streams == len(walk.parse_errors) \
-        and not walk.imports else ""
-    return _OwnScan(frozenset(walk.imports), "", not_pickle)
 
 
 # -- picklescan -----------------------------------------------------------------------------------------------------
@@ -233,24 +103,29 @@ def _listed(names: set[str]) -> tuple[str, ...]:
 
 def scan_pickle(path: str, data: bytes) -> WeightCheck:
     """Scan a whole pickle-based file held in memory. Never unpickles; never raises."""
-    own = _own_scan(data)
+    own = scan_imports(data)
     ours = {f"{m}.{n}" for m, n in own.imports if is_dangerous_import(m, n)}
     if own.unscannable:
         if ours:
             return WeightCheck(path, "pickle-scan", DANGEROUS, _listed(ours),
                                detail=f"dangerous imports found before the scan stopped: {own.unscannable}")
         return WeightCheck(path, "pickle-scan", UNSCANNABLE, detail=f"not scanned: {own.unscannable}")
-    theirs, other, error = _picklescan(path, data)
-    dangerous = ours | theirs
+    # A second opinion, only within our bounds (picklescan unpacks members and keeps every opcode in memory).
+    theirs, _suspicious, error = _picklescan(path, data)
+    unresolved = {f"{m}.{n}" for m, n in own.imports if is_unresolved_import(m, n)}
+    unresolved |= {name for name in theirs if UNRESOLVED in name.split(".")}
+    dangerous = ours | (theirs - unresolved)
+    # picklescan's own "suspicious" names are kept only when our exact walk saw them too: it misreads memo copies
+    # (a re-stored slot becomes its index, "1.3"), and a made-up import name would only mislead the reader.
     known = {f"{m}.{n}" for m, n in own.imports}
-    other = {name for name in (other | known) - dangerous if not _known_safe(name)}
+    other = {name for name in known - dangerous - unresolved if not _known_safe(name)}
     notes = []
     if own.not_pickle:
         notes.append(f"not a valid pickle stream ({own.not_pickle}), so no import can run from it")
     if error:
         notes.append(f"picklescan could not read it ({error}); the auditor's own opcode scan was used")
-    status = DANGEROUS if dangerous else CLEAN
-    return WeightCheck(path, "pickle-scan", status, _listed(dangerous), _listed(other), "; ".join(notes))
+    status = DANGEROUS if dangerous else UNRESOLVABLE if unresolved else CLEAN
+    return WeightCheck(path, "pickle-scan", status, _listed(dangerous or unresolved), _listed(other), "; ".join(notes))
 
 
 # -- the Hub's scan -------------------------------------------------------------------------------------------------
@@ -286,44 +161,66 @@ def _finding(kind: str, severity: str, file: str, detail: str) -> dict[str, Any]
     return {"kind": kind, "severity": severity, "file": file, "detail": detail}
 
 
+def _own_scan_finding(path: str, check: WeightCheck) -> dict[str, Any] | None:
+    shown = path[:200]
+    names = ", ".join(map(describe_import, check.dangerous))
+    extra = f" ({check.detail})" if check.detail else ""
+    if check.status == DANGEROUS:
+        return _finding("dangerous-pickle-import", "critical", path,
+                        f"{shown} imports {names} when unpickled: loading it (torch.load, pickle.load) can run "
+                        f"arbitrary code.{extra}")
+    if check.status == UNRESOLVABLE:
+        return _finding("unresolvable-pickle-import", "warning", path,
+                        f"{shown} imports {names} when unpickled: the names are computed while loading, so the "
+                        f"auditor cannot tell what would run; it is not known to be safe.{extra}")
+    return None
+
+
+def _hub_scan_finding(path: str, level: str | None, why: str) -> dict[str, Any] | None:
+    shown = path[:200]
+    if level in HUB_UNSAFE:
+        return _finding("dangerous-pickle-import", "critical", path,
+                        f"The Hub's pickle scan marks {shown} unsafe: it imports callables that can run "
+                        f"code when loaded (the auditor did not scan it itself: {why}).")
+    if level in HUB_SUSPICIOUS:
+        return _finding("suspicious-pickle-import", "warning", path,
+                        f"The Hub's pickle scan marks {shown} {level}: it imports callables that are "
+                        f"not known to be safe (the auditor did not scan it itself: {why}).")
+    if level is None or level in HUB_NOT_SCANNED:
+        hub = "the Hub reports no finished scan" if level is None else f"the Hub's scan status is '{level}'"
+        return _finding("unscanned-pickle", "warning", path,
+                        f"{shown} was not scanned for dangerous imports ({why}; {hub}); its safety is unknown.")
+    return None
+
+
+def _scan_entry(path: str, source: str, status: str, check: WeightCheck | None = None) -> dict[str, Any]:
+    return {"path": path, "source": source, "status": status,
+            "dangerous_imports": list(check.dangerous) if check else [],
+            "other_imports": list(check.other_imports) if check else []}
+
+
+def _pickle_file_safety(evidence: RepoEvidence, path: str,
+                        check: WeightCheck | None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """(scan entry, finding or None) for one pickle-based file: our own scan when we made one, else the Hub's."""
+    if check is not None and check.status in (CLEAN, DANGEROUS, UNRESOLVABLE):
+        return _scan_entry(path, "auditor", check.status, check), _own_scan_finding(path, check)
+    why = check.detail if check is not None else "it was not fetched"
+    if check is not None and check.status == TOO_LARGE:
+        why = f"it is larger than the {MAX_SCAN_BYTES // (1024 * 1024)} MB the auditor fetches"
+    level = hub_scan_level(evidence.security, path)
+    return _scan_entry(path, "hub" if level else "none", level or "unscanned"), _hub_scan_finding(path, level, why)
+
+
 def safety_findings(evidence: RepoEvidence) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(findings, scans) for the report's weights section: one scan entry per pickle-based file."""
     findings: list[dict[str, Any]] = []
     scans: list[dict[str, Any]] = []
     checks = {c.path: c for c in evidence.weight_checks if c.kind == "pickle-scan"}
     for f in evidence.files:
-        if not is_pickle_file(f.path):
-            continue
-        check = checks.get(f.path)
-        shown = f.path[:200]
-        if check is not None and check.status in (CLEAN, DANGEROUS):
-            scans.append({"path": f.path, "source": "auditor", "status": check.status,
-                          "dangerous_imports": list(check.dangerous), "other_imports": list(check.other_imports)})
-            if check.status == DANGEROUS:
-                findings.append(_finding(
-                    "dangerous-pickle-import", "critical", f.path,
-                    f"{shown} imports {', '.join(map(describe_import, check.dangerous))} when unpickled: loading it (torch.load, "
-                    "pickle.load) can run arbitrary code." + (f" ({check.detail})" if check.detail else "")))
-            continue
-        why = check.detail if check is not None else "it was not fetched"
-        if check is not None and check.status == TOO_LARGE:
-            why = f"it is larger than the {MAX_SCAN_BYTES // (1024 * 1024)} MB the auditor fetches"
-        level = hub_scan_level(evidence.security, f.path)
-        scans.append({"path": f.path, "source": "hub" if level else "none", "status": level or "unscanned",
-                      "dangerous_imports": [], "other_imports": []})
-        if level in HUB_UNSAFE:
-            findings.append(_finding("dangerous-pickle-import", "critical", f.path,
-                                     f"The Hub's pickle scan marks {shown} unsafe: it imports callables that can run "
-                                     f"code when loaded (the auditor did not scan it itself: {why})."))
-        elif level in HUB_SUSPICIOUS:
-            findings.append(_finding("suspicious-pickle-import", "warning", f.path,
-                                     f"The Hub's pickle scan marks {shown} {level}: it imports callables that are "
-                                     f"not known to be safe (the auditor did not scan it itself: {why})."))
-        elif level is None or level in HUB_NOT_SCANNED:
-            hub = "the Hub reports no finished scan" if level is None else f"the Hub's scan status is '{level}'"
-            findings.append(_finding("unscanned-pickle", "warning", f.path,
-                                     f"{shown} was not scanned for dangerous imports ({why}; {hub}); "
-                                     "its safety is unknown."))
+        if is_pickle_file(f.path):
+            scan, finding = _pickle_file_safety(evidence, f.path, checks.get(f.path))
+            scans.append(scan)
+            findings.extend([finding] if finding else [])
     for check in evidence.weight_checks:
         if check.kind == "safetensors-header" and check.status == CORRUPT:
             findings.append(_finding("corrupt-safetensors-header", "warning", check.path,

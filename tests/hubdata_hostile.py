@@ -80,6 +80,26 @@ def computed_import_pickle() -> bytes:
     return b"\x80\x04h\x07h\x08\x93)R."
 
 
+def _short_unicode(text: str) -> bytes:
+    return b"\x8c" + bytes([len(text)]) + text.encode() + b"\x94"  # SHORT_BINUNICODE, MEMOIZE
+
+
+def memo_shift_pickle() -> bytes:
+    """Calls posix.system("id") through STACK_GLOBAL, its operands fetched from memo slots that a memoized dict
+    pushed one index further than a strings-only memo model counts (such a model reads "system.x": harmless)."""
+    stored = b"}\x94" + b"".join(_short_unicode(t) for t in ("collections", "OrderedDict", "posix", "system", "x"))
+    return b"\x80\x04" + stored + b"0" * 6 + b"h\x03h\x04\x93" + _short_unicode("id") + b"\x85R."
+
+
+def memo_refetch_pickle() -> bytes:
+    """Fetch-then-store after a memoized dict: the operands are copied into fresh slots (BINGET, BINPUT, POP) before
+    STACK_GLOBAL. A strings-only memo model (shifted by the dict) reads collections.OrderedDict, and a scanner that
+    stores the fetched *index* instead of its value reads "1.3"; the real unpickler calls posix.system("id")."""
+    stored = b"}\x94" + b"".join(_short_unicode(t) for t in ("posix", "collections", "system", "OrderedDict"))
+    copied = b"00000" + b"h\x01q\x100h\x03q\x110"  # pop all; slot 1 -> slot 16, slot 3 -> slot 17
+    return b"\x80\x04" + stored + copied + b"h\x10h\x11\x93" + _short_unicode("id") + b"\x85R."
+
+
 def torch_zip(data_pkl: bytes, storages: dict[str, bytes] | None = None,
               compression: int = zipfile.ZIP_STORED) -> bytes:
     """A PyTorch >= 1.6 checkpoint: a zip holding archive/data.pkl, the storages and a version record."""
@@ -114,6 +134,17 @@ def opcode_flood(ops: int = 550_000) -> bytes:
     return b"\x80\x02" + b"N0" * (ops // 2) + b"N."  # NONE, POP, ...: harmless but too many to scan
 
 
+def unnamed_member_flood(pairs: int = 1_200_000) -> bytes:
+    """A checkpoint with a deflated member named like tensor data (archive/data/0.dat): a protocol-0 pickle with no
+    header, megabytes of harmless opcodes that a scanner looking only at *.pkl members never bounds."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("archive/data.pkl", state_dict_pickle({"w": [2]}))
+        archive.writestr("archive/data/0.dat", b"N0" * pairs + b"N.")
+        archive.writestr("archive/version", "3\n")
+    return buffer.getvalue()
+
+
 def zip_bomb() -> bytes:
     """A checkpoint whose deflated data.pkl expands to 70 MB, more than the auditor unpacks."""
     return torch_zip(b"\x80\x02" + b"N0" * 35_000_000 + b"N.", compression=zipfile.ZIP_DEFLATED)
@@ -133,6 +164,11 @@ HOSTILE_CASES: dict[str, str] = {
     f"{NS}/pickle-exec-stack-global": "protocol-4 pickle calling builtins.exec through STACK_GLOBAL",
     f"{NS}/pickle-legacy-inst": "legacy multi-pickle torch file calling os.system through INST",
     f"{NS}/pickle-computed-import": "STACK_GLOBAL whose operands cannot be read statically",
+    f"{NS}/pickle-memo-shift": "STACK_GLOBAL operands from memo slots shifted by a memoized dict (posix.system)",
+    f"{NS}/pickle-memo-shift-zip": "the memo-shift pickle as data.pkl of a zip-wrapped checkpoint",
+    f"{NS}/pickle-memo-refetch": "STACK_GLOBAL operands fetched and re-stored after a memoized dict (posix.system)",
+    f"{NS}/pickle-memo-refetch-zip": "the fetch-then-store pickle as data.pkl of a zip-wrapped checkpoint",
+    f"{NS}/pickle-unnamed-member-flood": "zip member named .dat holding megabytes of header-less pickle opcodes",
     f"{NS}/pickle-opcode-flood": "550,000 harmless opcodes: too many to scan, and the Hub has not scanned it",
     f"{NS}/pickle-zip-bomb": "checkpoint whose deflated data.pkl expands to 70 MB",
     f"{NS}/large-pickle-hub-unsafe": "pickle over 10 MB that the Hub's scan marks unsafe",
@@ -220,6 +256,15 @@ def build_hostile(root: Path) -> None:
     write_repo(root, f"{ns}/pickle-legacy-inst", {
         "README.md": readme_mit, "pytorch_model.bin": legacy_checkpoint(inst_pickle("os", "system", "id"))})
     write_repo(root, f"{ns}/pickle-computed-import", {"README.md": readme_mit, "model.pt": computed_import_pickle()})
+    write_repo(root, f"{ns}/pickle-memo-shift", {"README.md": readme_mit, "model.pkl": memo_shift_pickle()})
+    write_repo(root, f"{ns}/pickle-memo-shift-zip", {"README.md": readme_mit,
+                                                     "pytorch_model.bin": torch_zip(memo_shift_pickle())})
+    write_repo(root, f"{ns}/pickle-memo-refetch", {"README.md": readme_mit, "model.pkl": memo_refetch_pickle()})
+    write_repo(root, f"{ns}/pickle-memo-refetch-zip", {"README.md": readme_mit,
+                                                       "pytorch_model.bin": torch_zip(memo_refetch_pickle())})
+    write_repo(root, f"{ns}/pickle-unnamed-member-flood", {"README.md": readme_mit,
+                                                           "pytorch_model.bin": unnamed_member_flood()},
+               {"securityRepoStatus": security_pending})
     write_repo(root, f"{ns}/pickle-opcode-flood", {"README.md": readme_mit, "model.pkl": opcode_flood()},
                {"securityRepoStatus": security_pending})
     write_repo(root, f"{ns}/pickle-zip-bomb", {"README.md": readme_mit, "pytorch_model.bin": zip_bomb()},

@@ -22,7 +22,6 @@ KNOWN_COMPLEX: dict[str, int] = {
     "auditor/safetensors_header.py:parse_header": 28,
     "auditor/lineage.py:_obligations": 24,
     "auditor/lineage.py:trace_ancestors": 22,
-    "auditor/weights_safety.py:safety_findings": 22,
     "auditor/judge.py:evaluate_license_clause": 24,
     "auditor/snapshot_compile.py:load_facts": 29,
     "auditor/snapshot_compile.py:build_evidence": 21,

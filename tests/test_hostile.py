@@ -67,6 +67,14 @@ def _names(imported: str) -> Callable[[dict], None]:
     return check
 
 
+def _unresolvable(text: str) -> Callable[[dict], None]:
+    def check(report: dict) -> None:
+        has(("weights", "unresolvable-pickle-import", "warning"))(report)
+        assert text in weight_finding(report, "unresolvable-pickle-import")["detail"]
+        assert report["weights"]["scans"][0]["status"] == "unresolvable"
+    return check
+
+
 def _benign(report: dict) -> None:
     no_critical(report)
     has(("weights", "pickle-weights", "info"))(report)
@@ -115,7 +123,12 @@ OUTCOMES: dict[str, Callable[[dict], None]] = {
     f"{NS}/pickle-benign-zip": _benign,
     f"{NS}/pickle-exec-stack-global": _names("builtins.exec"),
     f"{NS}/pickle-legacy-inst": _names("os.system"),
-    f"{NS}/pickle-computed-import": _names("computed while loading"),
+    f"{NS}/pickle-computed-import": _unresolvable("computed while loading"),
+    f"{NS}/pickle-memo-shift": _names("posix.system"),
+    f"{NS}/pickle-memo-shift-zip": _names("posix.system"),
+    f"{NS}/pickle-memo-refetch": _names("posix.system"),
+    f"{NS}/pickle-memo-refetch-zip": _names("posix.system"),
+    f"{NS}/pickle-unnamed-member-flood": has(UNSCANNED),
     f"{NS}/pickle-opcode-flood": has(UNSCANNED),
     f"{NS}/pickle-zip-bomb": has(UNSCANNED),
     f"{NS}/large-pickle-hub-unsafe": _names("Hub's pickle scan marks pytorch_model.bin unsafe"),

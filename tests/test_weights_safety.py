@@ -9,12 +9,13 @@ import zipfile
 import pytest
 
 from auditor.evidence import RepoEvidence, RepoFile, WeightCheck
+from auditor.pickle_scan import MAX_OPCODES
 from auditor.weights_safety import (
     CLEAN,
     DANGEROUS,
-    MAX_OPCODES,
     TOO_LARGE,
     UNREAD,
+    UNRESOLVABLE,
     UNSCANNABLE,
     hub_scan_level,
     is_dangerous_import,
@@ -81,9 +82,9 @@ def test_dangerous_imports_are_named(data: bytes, expected: str) -> None:
     assert expected in check.dangerous
 
 
-def test_computed_import_is_dangerous_because_it_cannot_be_read() -> None:
+def test_computed_import_is_unresolvable_never_clean() -> None:
     check = scan_pickle("model.pt", computed_import_pickle())
-    assert check.status == DANGEROUS
+    assert check.status == UNRESOLVABLE
     assert check.dangerous == ("?.?",)
 
 
@@ -154,7 +155,7 @@ def test_torch_zip_with_corrupt_data_pkl_is_not_a_pickle() -> None:
                                   b"PK\x03\x04garbage", b"\x80\x04\x93."])
 def test_garbage_never_raises(data: bytes) -> None:
     check = scan_pickle("x.bin", data)
-    assert check.status in (CLEAN, DANGEROUS, UNSCANNABLE)
+    assert check.status in (CLEAN, DANGEROUS, UNRESOLVABLE, UNSCANNABLE)
 
 
 def test_scanning_never_unpickles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -178,7 +179,7 @@ def test_picklescan_logs_stay_off_stderr(capsys: pytest.CaptureFixture[str]) -> 
     ("shutil", "rmtree", True), ("pty", "spawn", True), ("importlib.util", "find_spec", True),
     ("builtins", "compile", True), ("builtins", "open", True), ("builtins", "dict", False),
     ("collections", "OrderedDict", False), ("torch._utils", "_rebuild_tensor_v2", False),
-    ("ossify", "x", False), ("?", "system", True), ("os", "?", True),
+    ("ossify", "x", False), ("?", "system", False), ("os", "?", True),
 ])
 def test_is_dangerous_import(module: str, name: str, dangerous: bool) -> None:
     assert is_dangerous_import(module, name) is dangerous
