@@ -77,6 +77,10 @@ class PageScan(HTMLParser):
 
 
 def scan(path: Path) -> PageScan:
+    return scan_html(path.read_text(encoding="utf-8"))
+
+
+def scan_html(html: str) -> PageScan:
     parser = PageScan()
-    parser.feed(path.read_text(encoding="utf-8"))
+    parser.feed(html)
     return parser

@@ -27,8 +27,6 @@ KNOWN_COMPLEX: dict[str, int] = {
     "auditor/snapshot_compile.py:build_evidence": 21,
     "auditor/hub/live.py:LiveHub._evidence": 39,
     "auditor/export/spdx.py:document": 33,
-    "auditor/site/views.py:model_view": 25,
-    "auditor/site/lineage_svg.py:layout": 23,
 }
 
 

@@ -15,10 +15,10 @@ from auditor.criteria import load_criteria
 from auditor.errors import UsageError
 from auditor.licenses.knowledge import load_knowledge
 from auditor.site.build import PAGE_SIZE, SITE_MARKER, build_site, load_reports
-from auditor.site.lineage_svg import layout
+from auditor.site.lineage_svg import LABEL_CHARS, layout, wrap
 from auditor.site.links import LinkContext, safe_http_url
 from tests.hubdata_site import HOSTILE, LLAMA_BASE, LLAMA_RELABELLED, OPEN_BASE, OPEN_CHILD
-from tests.site_support import BATCH_IDS, CRAFTED, batch_reports, scan
+from tests.site_support import BATCH_IDS, CRAFTED, batch_reports, scan, scan_html
 
 REV = "0123456789abcdef0123456789abcdef01234567"
 
@@ -70,7 +70,8 @@ def test_the_api_index_has_one_row_per_report(site: Path, reports: Path):
 
 
 def test_the_index_table_works_without_javascript(site: Path):
-    page = scan(site / "index.html")
+    html = (site / "index.html").read_text()
+    page = scan_html(html[html.index('<form id="filters"'):])
     rows = [a for tag, a in page.tags if tag == "a" and (a.get("href") or "").startswith("models/")]
     assert {a["href"] for a in rows} == {f"models/{i}.html" for i in [*BATCH_IDS, CRAFTED]}
     form = next(a for tag, a in page.tags if tag == "form")
@@ -80,7 +81,8 @@ def test_the_index_table_works_without_javascript(site: Path):
     assert len([h for h in headers if h and h.startswith("c:")]) == 10
     text = " ".join(page.text)
     for word in ("pass", "fail", "unknown"):  # an icon and a word in every status cell, never colour alone
-        assert re.search(rf"[✓✗◐?]\s+{word}", text)
+        assert re.search(rf"[✓✗◐?]\s*{word}", text)
+    assert "Llama 2 Community License Agreement" in text  # licenses by name, the id as secondary text
 
 
 def test_pages_are_self_contained_and_links_are_http_or_relative(site: Path):
@@ -170,7 +172,7 @@ def test_lineage_layout_uses_the_named_child_and_marks_guesses():
                  {"id": "javascript:alert(1)", "depth": 3}, {"id": "bad", "depth": "deep"}, "junk"]
     drawing = layout("m/x", "MIT", ancestors, ctx)
     assert drawing is not None and len(drawing.nodes) == 6
-    by_label = {n.label: n for n in drawing.nodes}
+    by_label = {n.id: n for n in drawing.nodes}
     assert by_label["a/base"].href == "../models/a/base.html" and by_label["a/one"].href == "https://huggingface.co/a/one"
     assert by_label["javascript:alert(1)"].href is None and by_label["m/x"].current
     certain = [e for e in drawing.edges if e.certain]
@@ -181,6 +183,32 @@ def test_lineage_layout_uses_the_named_child_and_marks_guesses():
     two = by_label["a/two"]
     assert any(e.x1 == base.x + drawing.node_w // 2 and e.x2 == two.x + drawing.node_w // 2 for e in certain)
     assert layout("m/x", None, [], ctx) is None
+
+
+def test_lineage_labels_wrap_in_full_and_rows_never_overlap():
+    long_id = "CCDS-Scaling/llama2-7b-ifeval-less-p0.10-lora-seed2-linear-1epoch"
+    ctx = LinkContext(root="../")
+    drawing = layout(long_id, "LicenseRef-scancode-llama-2-license-2023 AND Apache-2.0",
+                     [{"id": "meta-llama/Llama-2-7b-hf", "depth": 1, "relation": "adapter", "named_by": long_id}],
+                     ctx, "restricted", conflicts=frozenset({"meta-llama/Llama-2-7b-hf"}))
+    node = next(n for n in drawing.nodes if n.current)
+    assert "".join(node.label) == long_id.replace(" ", "") and len(node.label) > 1  # wrapped, nothing dropped
+    assert all(len(line) <= LABEL_CHARS for line in node.label)
+    assert node.status == "▲ restricted" and node.classification == "restricted"
+    base = next(n for n in drawing.nodes if not n.current)
+    assert base.y + base.h < node.y  # the base's row ends above the model's
+    (edge,) = drawing.edges
+    assert edge.conflict and edge.relation == "adapter" and drawing.has_conflicts
+
+
+@pytest.mark.parametrize("text, width, lines", [
+    ("a/b", 10, ("a/b",)),
+    ("meta-llama/Llama-2-7b-hf", 12, ("meta-llama/", "Llama-2-7b-", "hf")),
+    ("x" * 25, 10, ("x" * 10, "x" * 10, "x" * 5)),
+    ("", 10, ("",)),
+])
+def test_wrap_keeps_every_character(text, width, lines):
+    assert wrap(text, width) == lines
 
 
 @pytest.mark.parametrize("location, kind, expected", [
@@ -353,3 +381,108 @@ def test_colours_meet_wcag_aa_contrast(site: Path):
         assert contrast(colours[fg], colours[bg]) >= 4.5, (fg, bg)
     assert contrast("#ffffff", colours["head"]) >= 4.5  # the header's white text
     assert contrast("#9cc3ff", colours["head"]) >= 3  # its accent mark and underline (non-text)
+
+
+# -- hostile numbers and signals (issue 14, items 8 and 10) --------------------------------------------------------
+@pytest.mark.parametrize("count, shown", [(2**1088, "about 10^327"), (10**400, "about 10^400"),
+                                          (10**18, "about 10^18"), (10**18 - 1, "1000000 T"),
+                                          (13_015_864_320, "13.0 B"), (999_950, "1000 K"), (12_345, "12.3 K"), (7, "7")])
+def test_huge_parameter_counts_are_formatted_not_fatal(count, shown):
+    from auditor.site.views import exact_count, human_bytes, human_count
+
+    assert human_count(count) == shown
+    assert exact_count(count).startswith("about 10^") == (count >= 10**18)
+    assert human_bytes(count)  # no OverflowError either
+
+
+def test_a_report_with_an_absurd_parameter_count_still_builds(reports: Path, tmp_path: Path):
+    shutil.copytree(reports, tmp_path / "r")
+    for repo_id, count in (("gpt2", 2**1088), ("acme/tiny-apache", 10**400)):
+        path = report_path(tmp_path / "r", repo_id)
+        report = json.loads(path.read_text())
+        report["weights"]["parameters"] = count
+        report["weights"]["parameters_by_dtype"] = {"F32": count}
+        report["weights"]["files"] = [{"path": "model.safetensors", "format": "safetensors", "size": count}]
+        path.write_text(json.dumps(report))
+    build_site(tmp_path / "r", tmp_path / "site")
+    assert "about 10^327" in model_page(tmp_path / "site", "gpt2").read_text()
+    assert "about 10^400" in model_page(tmp_path / "site", "acme/tiny-apache").read_text()
+
+
+def test_stale_staging_copies_of_killed_builds_are_swept(reports: Path, tmp_path: Path):
+    import os
+    import time
+
+    out = tmp_path / "site"
+    dead = tmp_path / ".site.building-999999999-x1"  # a pid that cannot be running
+    legacy = tmp_path / ".site.building-abc123"  # from a build before copies named their pid
+    alive = tmp_path / f".site.building-{os.getpid()}-x2"  # a concurrent build: left alone
+    other = tmp_path / ".other.building-999999999-x3"  # another site's: not ours to touch
+    for folder in (dead, legacy, alive, other):
+        folder.mkdir()
+        (folder / "index.html").write_text("half-built")
+    old = time.time() - 7200
+    os.utime(legacy, (old, old))
+    build_site(reports, out)
+    assert not dead.exists() and not legacy.exists()
+    assert alive.exists() and other.exists()
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found |= {int(p) for p in (task / "children").read_text().split()}
+        except OSError:
+            pass
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads worker pids from /proc (Linux)")
+def test_sigterm_stops_the_workers_and_removes_the_staging_copy(reports: Path, tmp_path: Path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from auditor.site.build import PARALLEL_FROM
+
+    many = tmp_path / "many"
+    template = json.loads(report_path(reports, "gpt2").read_text())
+    for n in range(PARALLEL_FROM + 200):  # enough models for the build to start worker processes
+        template["model"]["id"] = f"bulk/model-{n:04d}"
+        path = report_path(many, f"bulk/model-{n:04d}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(template))
+    out = tmp_path / "site"
+    proc = subprocess.Popen([sys.executable, "-c", "from auditor.cli import main; main()", "site", "build",
+                             str(many), "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        workers = {pid for pid in _children(proc.pid) if "spawn" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                   .decode(errors="replace")} if _alive(proc.pid) else set()
+        if len(workers) >= 2:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None and workers, "the build finished before it could be interrupted"
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("site build did not stop within 20 s of SIGTERM")
+    assert proc.returncode == 128 + signal.SIGTERM
+    time.sleep(0.5)
+    assert not [pid for pid in workers if _alive(pid)]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")]  # no staging copy left
+    assert not out.exists()

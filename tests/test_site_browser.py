@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from auditor.site.build import build_site
-from tests.hubdata_site import HOSTILE, LLAMA_BASE, SCRIPT
+from tests.hubdata_site import HOSTILE, LLAMA_BASE, LLAMA_RELABELLED, OPEN_BASE, SCRIPT
 from tests.site_support import BATCH_IDS, CRAFTED, batch_reports
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -236,7 +236,7 @@ def test_open_a_model_page_and_follow_its_evidence(watched: Watched, base_url: s
     open_index(watched, base_url)
     page = watched.page
     page.fill("#f-q", LLAMA_BASE)
-    page.get_by_role("link", name=LLAMA_BASE).click()
+    page.locator("#models").get_by_role("link", name=LLAMA_BASE).click()
     page.wait_for_url(f"**/models/{LLAMA_BASE}.html")
     assert page.locator("h1").text_content() == LLAMA_BASE
     assert page.locator("#criteria .verdict-item").count() == 11
@@ -272,7 +272,7 @@ def test_lineage_drawing_links_to_the_base(watched: Watched, base_url: str):
     page = watched.page
     page.goto(base_url + "models/sitefx/open-child.html")
     svg = page.locator("#lineage svg")
-    assert svg.get_attribute("role") == "img" and svg.locator("rect").count() == 2
+    assert svg.get_attribute("role") == "group" and svg.locator("rect").count() == 2
     box = svg.bounding_box()
     assert box and box["width"] > 200 and box["height"] > 80
     svg.locator("a").first.click()
@@ -311,3 +311,189 @@ def test_hostile_rows_in_the_table_are_inert(watched: Watched, base_url: str):
     assert crafted["cells"][0].endswith("unknown")  # a made-up classification is shown as unknown
     assert SCRIPT in crafted["cells"][1]
     assert page.evaluate("document.querySelectorAll('#models tbody script, #models tbody img').length") == 0
+
+
+# -- the overview, the why, mobile widths, accessibility, the feed ---------------------------------------------------
+BUNDLED = Path(__file__).resolve().parent.parent / "reports"  # the snapshot reports shipped with the tool
+LLAMA_2 = "meta-llama/Llama-2-7b-hf"
+FALCON = "tiiuae/falcon-40b"
+
+
+@pytest.fixture(scope="module")
+def bundled_url(tmp_path_factory) -> Iterator[str]:
+    """The site built from the bundled reports (real models, their history with the Falcon-40B relicensing)."""
+    out = tmp_path_factory.mktemp("bundled") / "site"
+    build_site(BUNDLED, out)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(out)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_overview_counts_charts_and_matrix_match_the_index(watched: Watched, base_url: str, site: Path):
+    open_index(watched, base_url)
+    page = watched.page
+    rows = index_data(site)
+    expected = {c: sum(1 for r in rows if r["classification"] == c)
+                for c in ("open-source", "open-weights", "restricted", "closed", "unknown")}
+    expected["unknown"] += sum(1 for r in rows if r["classification"] not in expected)  # a made-up class
+    counts = page.eval_on_selector_all("#class-counts li", "lis => lis.map(li => [li.dataset.class, +li.dataset.count])")
+    assert dict(counts) == expected
+    chart = page.locator("svg#chart-classes")
+    assert chart.get_attribute("role") == "img" and chart.locator("title").first.text_content() == \
+        "Models by classification"
+    bars = page.eval_on_selector_all("svg#chart-classes rect.seg", "rs => rs.map(r => [r.dataset.class, +r.dataset.count])")
+    assert dict(bars) == {c: n for c, n in expected.items() if n}
+    table = page.eval_on_selector_all("#table-classes tbody tr", "trs => trs.map(tr => +tr.querySelector('td').textContent)")
+    assert table == list(expected.values())
+
+    families: dict[str, dict[str, int]] = {}
+    for r in rows:
+        family = r["license_family"] or "not identified"
+        cls = r["classification"] if r["classification"] in expected else "unknown"
+        families.setdefault(family, {}).setdefault(cls, 0)
+        families[family][cls] += 1
+    drawn = page.eval_on_selector_all("svg#chart-families g.bar", """gs => gs.map(g => [g.dataset.label,
+        Object.fromEntries(Array.from(g.querySelectorAll('rect.seg')).map(r => [r.dataset.class, +r.dataset.count]))])""")
+    assert dict(drawn) == families
+    assert page.locator("svg#chart-families title").first.text_content() == "License families by classification"
+
+    matrix = page.eval_on_selector_all("#openness-matrix tbody tr", """trs => trs.map(tr => ({id: tr.dataset.model,
+        cls: tr.dataset.classification, cells: Array.from(tr.querySelectorAll('td.cell a')).map(a =>
+            [a.dataset.status, a.textContent.trim(), a.getAttribute('href')])}))""")
+    assert {m["id"] for m in matrix} == {r["id"] for r in rows}
+    order = ["open-source", "open-weights", "restricted", "closed", "unknown"]
+    ranks = [order.index(m["cls"]) for m in matrix]
+    assert ranks == sorted(ranks)  # most open first
+    columns = page.eval_on_selector_all("#openness-matrix thead th[data-criterion]", "ths => ths.map(th => th.dataset.criterion)")
+    assert columns[:11] == json.loads((site / "api" / "index.json").read_text())["criteria"]
+    assert columns[11:] == ["osaid-data-information", "osaid-code", "osaid-parameters", "mof-class"]
+    by_id = {r["id"]: r for r in rows}
+    for m in matrix:
+        for cid, (status, word, href) in zip(columns, m["cells"], strict=True):
+            if cid in by_id[m["id"]]["criteria"]:
+                assert status == (by_id[m["id"]]["criteria"][cid] if by_id[m["id"]]["criteria"][cid] in
+                                  ("pass", "partial", "fail", "unknown") else "unknown")
+            assert word.split()[0] in "✓◐✗?" and href.endswith(("#v-" + cid, "#mof"))  # icon + word + link
+    page.locator("#openness-matrix a[href$='#v-persons-groups']").first.click()
+    assert page.url.endswith("#v-persons-groups") and page.locator("#v-persons-groups").is_visible()
+
+
+def test_the_llama_2_page_says_why_above_the_fold(watched: Watched, bundled_url: str, tmp_path: Path):
+    page = watched.page
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(bundled_url + f"models/{LLAMA_2}.html")
+    why = page.locator("#why")
+    sentence = " ".join(why.text_content().split())
+    assert sentence.startswith("Restricted because:")
+    assert "700M-user cap (§2)" in sentence and "acceptable-use policy (§1.b.iv)" in sentence
+    assert "no improving other LLMs (§1.b.v)" in sentence and "click-through acceptance" in sentence
+    assert why.get_by_role("link", name="700M-user cap").get_attribute("href").endswith("licenses/llama-2.html")
+    assert why.bounding_box()["y"] + why.bounding_box()["height"] < 900  # above the fold
+    strip = page.locator("#criteria-strip a")
+    assert strip.count() == 11 and "Persons & groups" in page.locator("#criteria-strip").text_content()
+    head = page.locator(".model-head").text_content()
+    assert "Llama 2 Community License Agreement" in head and "LicenseRef-scancode-llama-2-license-2023" in head
+    assert "approves each access request" in head  # gated, in words
+    assert "derivatives audited here" in page.locator("#derivation").text_content()
+    page.screenshot(path=str(tmp_path / "llama2-1400.png"))
+
+    page.goto(bundled_url + "models/arpankumar/Llama-2-7b-chat-doc-finetune.html")  # a relabelled derivative
+    assert "fine-tune of meta-llama/Llama-2-7b-hf" in page.locator("#derivation").text_content()
+    assert page.locator("#lineage line.edge-conflict").count() == 1
+    assert "700M-user cap" in page.locator("#why").text_content()  # the inherited clause decides it
+
+
+def test_the_family_page_lists_descendants_and_relabels(watched: Watched, base_url: str):
+    page = watched.page
+    page.goto(base_url + f"models/{LLAMA_BASE}.html")
+    page.locator("#derivation").get_by_role("link", name="the family").click()
+    assert page.url.endswith(f"/families/{LLAMA_BASE}.html")
+    members = page.eval_on_selector_all("#family-members tbody tr",
+                                        "trs => trs.map(tr => [tr.dataset.model, tr.classList.contains('relabels')])")
+    assert dict(members) == {LLAMA_RELABELLED: True}
+    assert page.locator("#lineage svg, .lineage svg").locator("line.edge-conflict").count() == 1
+    page.goto(base_url + "families/index.html")
+    assert page.get_by_role("link", name=OPEN_BASE).count() == 1
+
+
+PAGE_TYPES = ["index.html", "pages/2.html", "matrix/index.html", f"models/{LLAMA_BASE}.html",
+              f"models/{LLAMA_RELABELLED}.html", f"models/{HOSTILE}.html", f"models/{CRAFTED}.html",
+              "models/lineage/chain-05.html", f"families/{LLAMA_BASE}.html", "families/index.html",
+              "criteria/index.html", "criteria/persons-groups.html", "licenses/index.html", "licenses/llama-2.html",
+              "about.html", "changes.html"]
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_no_page_pans_sideways_on_a_phone(browser, base_url: str, bundled_url: str, width: int):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    wide = {}
+    for url in [base_url + rel for rel in PAGE_TYPES] + [bundled_url + f"models/{LLAMA_2}.html",
+                                                        bundled_url + f"families/{LLAMA_2}.html",
+                                                        bundled_url + "changes.html", bundled_url + "index.html"]:
+        page.goto(url)
+        page.wait_for_load_state("load")
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        if scroll > width:
+            wide[url] = scroll
+    context.close()
+    assert not wide, wide
+
+
+def test_table_headers_never_break_inside_a_word(watched: Watched, base_url: str):
+    open_index(watched, base_url)
+    broken = watched.page.evaluate("""() => Array.from(document.querySelectorAll('thead th')).filter(th => {
+        const range = document.createRange();
+        const words = [];
+        const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            for (const m of n.textContent.matchAll(/\\S+/g)) {
+                range.setStart(n, m.index); range.setEnd(n, m.index + m[0].length);
+                if (range.getClientRects().length > 1) words.push(m[0]);
+            }
+        }
+        return words.length > 0;
+    }).map(th => th.textContent.trim())""")
+    assert broken == []
+
+
+@pytest.mark.parametrize("rel", ["index.html", f"models/{LLAMA_BASE}.html", f"families/{LLAMA_BASE}.html",
+                                 "criteria/persons-groups.html", "changes.html", "matrix/index.html"])
+def test_axe_finds_no_serious_or_critical_violations(browser, base_url: str, rel: str):
+    from axe_playwright_python.sync_playwright import Axe
+
+    for width in (1400, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(base_url + rel)
+        page.wait_for_load_state("load")
+        if rel == "index.html":
+            page.wait_for_selector("table#models[data-enhanced='true']")
+        violations = Axe().run(page).response["violations"]
+        context.close()
+        bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in violations
+               if v["impact"] in ("serious", "critical")]
+        assert not bad, (width, bad)
+
+
+def test_the_atom_feed_parses_and_lists_the_falcon_relicensing(watched: Watched, bundled_url: str):
+    import feedparser
+
+    page = watched.page
+    body = page.request.get(bundled_url + "changes.xml").body()
+    feed = feedparser.parse(body)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "atom10" and feed.entries
+    falcon = [e for e in feed.entries if e.title.startswith(f"{FALCON}:")]
+    assert len(falcon) == 1
+    assert "license changed from" in falcon[0].title and "apache-2.0" in falcon[0].title
+    assert "classification changed from restricted to open-weights" in falcon[0].title
+    assert falcon[0].link.endswith(f"models/{FALCON}.html") and falcon[0].id.startswith("urn:uuid:")
+    page.goto(bundled_url + "changes.html")
+    entry = page.locator(f"li.change[data-model='{FALCON}']")
+    assert entry.count() == 1 and "apache-2.0" in entry.text_content()
+    entry.get_by_role("link", name=FALCON).click()
+    assert page.url.endswith(f"/models/{FALCON}.html")

@@ -19,26 +19,44 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
 import shutil
+import signal
 import tempfile
+import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from auditor import __version__
 from auditor.batch import ERRORS_FILE, EVIDENCE_DIR, INDEX_FILE, index_document, index_row, is_complete_report
-from auditor.criteria import CONTRACT_IDS, Criterion, criteria_version, load_criteria
+from auditor.criteria import CONTRACT_IDS, criteria_version, load_criteria
 from auditor.errors import UsageError
-from auditor.licenses.knowledge import LicenseInfo, load_knowledge
+from auditor.licenses.knowledge import load_knowledge
 from auditor.paths import data_dir
 from auditor.render.badge import classification_badge
+from auditor.site import changes as site_changes
+from auditor.site.families import Derivative, LineageIndex, Member, build_index, read_lineage
+from auditor.site.families import Lineage as LineageFacts
+from auditor.site.lineage_svg import EdgeSpec, NodeSpec, draw
 from auditor.site.links import LinkContext, safe_http_url, safe_revision, valid_repo_id
+from auditor.site.overview import (
+    MatrixColumn,
+    MatrixRow,
+    bar_chart,
+    class_counts,
+    family_counts,
+    openness_rank,
+)
 from auditor.site.views import (
     CLASS_HTML,
     CLASS_LABELS,
@@ -51,6 +69,7 @@ from auditor.site.views import (
     as_dict,
     as_list,
     class_of,
+    license_label,
     model_path,
     model_view,
     row_view,
@@ -59,15 +78,21 @@ from auditor.site.views import (
 )
 
 PAGE_SIZE = 100
+MATRIX_PREVIEW = 40  # matrix rows on the index; the matrix pages hold every model
 PARALLEL_FROM = 400  # below this many models, starting worker processes costs more than it saves
 SITE_MARKER = ".audit-site"  # marks a directory this command built, so a rebuild may replace it
 # Columns of the table: the OSD criteria, then data transparency gets its own column after the license ones.
 TABLE_CRITERIA = [c for c in CONTRACT_IDS if c != "data-transparency"]
+OSAID_IDS = ("osaid-data-information", "osaid-code", "osaid-parameters")
+MOF_ID = "mof-class"
+STALE_AFTER = 3600  # seconds: a staging copy without an owner pid (older builds) is stale after this long
+_STAGING = re.compile(r"^\.(?P<name>.+)\.(?:building|old)-(?P<pid>\d+)(?:-.*)?$")
 
 
 @dataclass(frozen=True)
 class ReportSummary:
-    """What the index, criterion and license pages need from one report; the report itself is re-read per page."""
+    """What the index, criterion, license and family pages need from one report; the report itself is re-read per
+    model page."""
 
     id: str
     path: Path
@@ -76,6 +101,10 @@ class ReportSummary:
     verdicts: tuple[tuple[str, str], ...]  # (criterion id, status), contract criteria, OSAID components and MOF
     license_key: str | None
     inherited_spdx: tuple[str, ...]
+    classification: str = "unknown"
+    declared: str = ""
+    mof_class: str = ""
+    lineage: LineageFacts = LineageFacts((), frozenset(), None)
 
 
 @dataclass
@@ -87,6 +116,18 @@ class SiteResult:
     total_bytes: int = 0
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)  # "path: why" for files that are not usable reports
+
+
+class SiteSection(Protocol):
+    """Extra pages a caller adds to the site (e.g. the census): a navigation entry and its pages.
+
+    `render` writes its pages through `SitePages` (which wraps each body in the site's layout) and returns how many
+    it wrote. Bodies are `markupsafe.Markup`: the section escapes whatever it did not write itself."""
+
+    label: str  # navigation text, e.g. "Census"
+    href: str  # the section's first page, relative to the site root, e.g. "census/index.html"
+
+    def render(self, pages: SitePages) -> int: ...
 
 
 # -- reading -------------------------------------------------------------------------------------------------------
@@ -128,13 +169,18 @@ def summarize(repo_id: str, path: Path, report: dict[str, Any]) -> ReportSummary
     verdicts = [(text(v.get("id")), status_of(v.get("status")))
                 for v in [*as_list(report.get("criteria")), *as_dict(report.get("osaid")).values()]
                 if isinstance(v, dict)]
-    verdicts.append(("mof-class", status_of(as_dict(report.get("mof")).get("status"))))
+    mof = as_dict(report.get("mof"))
+    verdicts.append((MOF_ID, status_of(mof.get("status"))))
     lic = as_dict(report.get("license"))
     key = lic.get("key")
     inherited = tuple(text(s.get("license")) for s in map(as_dict, as_list(lic.get("sources")))
                       if s.get("source") == "inherited" and s.get("license"))
-    return ReportSummary(repo_id, path, text(report.get("audited_at")), index_row(report), tuple(verdicts),
-                         key if isinstance(key, str) else None, inherited)
+    row = index_row(report)
+    return ReportSummary(repo_id, path, text(report.get("audited_at")), row, tuple(verdicts),
+                         key if isinstance(key, str) else None, inherited,
+                         classification=class_of(report.get("classification")),
+                         declared=text(row.get("license_declared")), mof_class=text(mof.get("class")),
+                         lineage=read_lineage(report))
 
 
 def load_reports(reports_dir: Path) -> tuple[list[ReportSummary], list[str]]:
@@ -177,6 +223,47 @@ class _Writer:
         self.bytes += len(payload)
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def sweep_stale_staging(out_dir: Path, now: float | None = None) -> list[Path]:
+    """Remove `.<out>.building-*` and `.<out>.old-*` copies whose build is gone (killed before it could clean up).
+
+    A copy names its builder's pid; one whose process is alive is left alone (a concurrent build). Copies from
+    builds that did not record a pid are removed once they are older than STALE_AFTER."""
+    removed = []
+    now = time.time() if now is None else now
+    try:
+        siblings = list(out_dir.parent.iterdir())
+    except OSError:
+        return removed
+    for path in siblings:
+        if not path.name.startswith(f".{out_dir.name}.") or not path.is_dir() or path.is_symlink():
+            continue
+        match = _STAGING.match(path.name)
+        legacy = re.match(rf"^\.{re.escape(out_dir.name)}\.(building|old)-[^/]*$", path.name)
+        if match and match["name"] == out_dir.name:
+            stale = not _pid_alive(int(match["pid"]))
+        elif legacy:
+            try:
+                stale = now - path.stat().st_mtime > STALE_AFTER
+            except OSError:
+                continue
+        else:
+            continue
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
 def _staging_for(out_dir: Path) -> Path:
     if out_dir.exists():
         if not out_dir.is_dir():
@@ -186,7 +273,8 @@ def _staging_for(out_dir: Path) -> Path:
                              "new directory.")
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+        sweep_stale_staging(out_dir)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-{os.getpid()}-", dir=out_dir.parent))
     except OSError as exc:
         raise UsageError(f"Cannot write the site beside {out_dir}: {exc.strerror or exc}.") from None
     staging.chmod(0o755)
@@ -201,6 +289,40 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
         shutil.rmtree(retired, ignore_errors=True)
     else:
         os.replace(staging, out_dir)
+
+
+class Terminated(SystemExit):
+    """SIGTERM arrived during a build: unwinds like Ctrl-C so workers and the staging copy are cleaned up."""
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """While building, SIGTERM raises Terminated (exit status 143) instead of killing the process outright."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Terminated(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _die_with_parent() -> None:
+    """Worker initializer: on Linux the kernel sends SIGTERM to the worker when the parent dies, however it dies."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the parent still terminates its workers when it unwinds
+        pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 class _Environment(Environment):
@@ -228,12 +350,32 @@ def _root_of(rel: str) -> str:
     return "../" * rel.count("/")
 
 
+class SitePages:
+    """How an extra section writes pages: `page` wraps a body in the site's layout at `rel`, `write` writes a file
+    as it is. Both paths are relative to the site root."""
+
+    def __init__(self, writer: _Writer, env: Environment):
+        self._writer = writer
+        self._template = env.get_template("section.html")
+
+    def root(self, rel: str) -> str:
+        return _root_of(rel)
+
+    def page(self, rel: str, title: str, body: Markup, section: str = "") -> None:
+        self._writer.write(rel, self._template.render(root=_root_of(rel), title=title, section=section, body=body))
+
+    def write(self, rel: str, data: str | bytes) -> None:
+        self._writer.write(rel, data)
+
+
 # -- the build -----------------------------------------------------------------------------------------------------
 def build_site(reports_dir: Path, out_dir: Path, *, base_url: str | None = None, page_size: int = PAGE_SIZE,
-               workers: int | None = None) -> SiteResult:
+               workers: int | None = None, sections: Sequence[SiteSection] = ()) -> SiteResult:
     """Build the site from every report below `reports_dir` into `out_dir` (replaced only if a site built here).
 
-    Model pages are rendered by `workers` processes (default: one per core when there are many models)."""
+    Model pages are rendered by `workers` processes (default: one per core when there are many models).
+    `sections` add pages of their own (and a navigation entry each), e.g. the census. SIGTERM during the build
+    stops the workers, removes the staging copy and exits with status 143."""
     started = time.perf_counter()
     reports_dir, out_dir = Path(reports_dir), Path(out_dir)
     if not reports_dir.is_dir():
@@ -244,15 +386,17 @@ def build_site(reports_dir: Path, out_dir: Path, *, base_url: str | None = None,
     if not summaries:
         raise UsageError(f"No reports found in {reports_dir} (expected <namespace>/<name>.json files from "
                          "`audit batch`).")
-    staging = _staging_for(out_dir)
-    try:
-        writer = _Writer(staging)
-        pages = _build_into(writer, summaries, base_url, page_size, workers)
-        writer.write(SITE_MARKER, "Built by `audit site build`; a rebuild replaces this directory.\n")
-        _swap_in(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with _sigterm_unwinds():
+        staging = _staging_for(out_dir)
+        try:
+            writer = _Writer(staging)
+            build = _Build(writer, summaries, base_url, page_size, reports_dir, tuple(sections))
+            pages = build.run(workers)
+            writer.write(SITE_MARKER, "Built by `audit site build`; a rebuild replaces this directory.\n")
+            _swap_in(staging, out_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return SiteResult(out_dir=out_dir, models=len(summaries), pages=pages, files=writer.files,
                       total_bytes=writer.bytes, seconds=time.perf_counter() - started, skipped=skipped)
 
@@ -268,6 +412,8 @@ class _Shared:
     models: frozenset[str]
     licenses: frozenset[str]
     criteria: frozenset[str]
+    families: frozenset[str]  # roots with a family page
+    nav: tuple[tuple[str, str], ...] = ()  # extra sections: (label, href from the root)
 
     def links(self, root: str, model_id: str | None = None, revision: str | None = None) -> LinkContext:
         return LinkContext(root=root, model_id=model_id, revision=revision, models=self.models,
@@ -284,23 +430,29 @@ def _renderer(shared: _Shared) -> dict[str, Any]:
         _renderer_cache.update(env=env, model=env.get_template("model.html"), knowledge=load_knowledge(),
                                titles={c.id: c.title for c in load_criteria()})
     _renderer_cache["env"].globals["site"] = {"version": __version__, "criteria_version": criteria_version(),
-                                              "built_at": shared.built_at, "count": shared.count}
+                                              "built_at": shared.built_at, "count": shared.count,
+                                              "nav": shared.nav}
     return _renderer_cache
 
 
-def _render_models(paths: list[tuple[str, Path]], shared: _Shared) -> tuple[int, int]:
-    """Model page, raw report copy and badge for each (id, path); returns (files, bytes) written."""
+def family_page(root_id: str) -> str:
+    return f"families/{model_path(root_id)}.html"
+
+
+def _render_models(jobs: list[tuple[str, Path, tuple[Derivative, ...]]], shared: _Shared) -> tuple[int, int]:
+    """Model page, raw report copy and badge for each (id, path, derivatives); returns (files, bytes) written."""
     tools = _renderer(shared)
     writer = _Writer(shared.staging)
     badges: dict[str, bytes] = {}
-    for repo_id, path in paths:
+    for repo_id, path, derivatives in jobs:
         got = read_usable_report(path)
         if not isinstance(got, tuple) or got[0] != repo_id:
             raise UsageError(f"{path} changed while the site was being built; build again.")
         _, report, raw = got
         rel = f"models/{model_path(repo_id)}.html"
         ctx = shared.links(_root_of(rel), repo_id, safe_revision(as_dict(report.get("model")).get("revision")))
-        view = model_view(report, ctx, tools["titles"], shared.base_url, tools["knowledge"])
+        family = f"{ctx.root}{family_page(repo_id)}" if repo_id in shared.families else None
+        view = model_view(report, ctx, tools["titles"], shared.base_url, tools["knowledge"], derivatives, family)
         writer.write(rel, tools["model"].render(m=view, root=ctx.root, title=repo_id, section="models"))
         writer.write(f"api/models/{model_path(repo_id)}.json", raw)
         classification = class_of(report.get("classification"))
@@ -310,94 +462,345 @@ def _render_models(paths: list[tuple[str, Path]], shared: _Shared) -> tuple[int,
     return writer.files, writer.bytes
 
 
-def _render_all_models(summaries: list[ReportSummary], shared: _Shared, workers: int | None) -> tuple[int, int]:
-    paths = [(s.id, s.path) for s in summaries]
+def _render_all_models(jobs: list[tuple[str, Path, tuple[Derivative, ...]]], shared: _Shared,
+                       workers: int | None) -> tuple[int, int]:
     if workers is None:
-        workers = min(os.cpu_count() or 1, 8) if len(paths) >= PARALLEL_FROM else 1
+        workers = min(os.cpu_count() or 1, 8) if len(jobs) >= PARALLEL_FROM else 1
     if workers <= 1:
-        return _render_models(paths, shared)
-    chunk = max(1, -(-len(paths) // (workers * 4)))
+        return _render_models(jobs, shared)
+    chunk = max(1, -(-len(jobs) // (workers * 4)))
+    chunks = [jobs[i:i + chunk] for i in range(0, len(jobs), chunk)]
     files = size = 0
     # spawn, not fork: the caller may have threads (a test server, a progress bar) that fork would copy mid-state.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for done_files, done_bytes in pool.map(_render_models, [paths[i:i + chunk] for i in range(0, len(paths),
-                                                                                                   chunk)],
-                                               [shared] * -(-len(paths) // chunk)):
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_die_with_parent)
+    try:
+        for done_files, done_bytes in pool.map(_render_models, chunks, [shared] * len(chunks)):
             files += done_files
             size += done_bytes
+    except BaseException:
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
     return files, size
 
 
-def _build_into(writer: _Writer, summaries: list[ReportSummary], base_url: str | None, page_size: int,
-                workers: int | None) -> int:
-    criteria = load_criteria()
-    knowledge = load_knowledge()
-    shared = _Shared(staging=writer.root, base_url=base_url, built_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                     count=len(summaries), models=frozenset(s.id for s in summaries),
-                     licenses=frozenset(lic.key for lic in knowledge.licenses),
-                     criteria=frozenset(c.id for c in criteria))
-    env = _renderer(shared)["env"]
-    files, size = _render_all_models(summaries, shared, workers)
-    writer.files += files
-    writer.bytes += size
-    pages = len(summaries)
-
-    by_criterion: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    by_license: dict[str, list[str]] = defaultdict(list)
-    inheriting: dict[str, list[str]] = defaultdict(list)
-    for s in summaries:
-        for criterion_id, status in s.verdicts:
-            by_criterion[criterion_id][status].append(s.id)
-        if s.license_key:
-            by_license[s.license_key].append(s.id)
-        for spdx in dict.fromkeys(s.inherited_spdx):
-            info = knowledge.by_spdx(spdx)
-            if info and s.id not in inheriting[info.key]:
-                inheriting[info.key].append(s.id)
-    rows = [s.row for s in summaries]
-    writer.write("api/index.json", json.dumps(index_document(rows), ensure_ascii=False, separators=(",", ":")))
-    pages += _index_pages(writer, env, rows, page_size, shared, criteria)
-    pages += _criterion_pages(writer, env, criteria, by_criterion, shared)
-    pages += _license_pages(writer, env, knowledge.licenses, by_license, inheriting, shared)
-    writer.write("about.html", env.get_template("about.html").render(root="", title="About", section="about",
-                                                                     criteria=criteria, page_size=page_size))
-    pages += 1
-    assets = data_dir("site") / "static"
-    for asset in sorted(assets.iterdir()):
-        if asset.is_file():
-            writer.write(f"assets/{asset.name}", asset.read_bytes())
-    return pages
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the pool's processes now: shutdown() alone would let every queued chunk run first."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public accessor exists
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
 
 
-def _index_pages(writer: _Writer, env: Environment, rows: list[dict[str, Any]], page_size: int, shared: _Shared,
-                 criteria: tuple[Criterion, ...]) -> int:
-    template = env.get_template("index.html")
-    titles = {c.id: c.title for c in criteria}
-    total_pages = max(1, -(-len(rows) // page_size))
-    families = sorted({r["license_family"] for r in rows if isinstance(r.get("license_family"), str)})
-    questions = {c.id: c.question for c in criteria}
-    columns = [{"id": cid, "label": SHORT_LABELS.get(cid, titles.get(cid, cid)), "title": titles.get(cid, cid),
-                "question": questions.get(cid, "")} for cid in TABLE_CRITERIA]
-    for number in range(1, total_pages + 1):
-        rel = "index.html" if number == 1 else f"pages/{number}.html"
-        ctx = shared.links(_root_of(rel))
-        chunk = rows[(number - 1) * page_size: number * page_size]
+def matrix_columns(titles: dict[str, str]) -> list[MatrixColumn]:
+    columns = [MatrixColumn(cid, SHORT_LABELS.get(cid, titles.get(cid, cid)), titles.get(cid, cid),
+                            "Open Source Definition" if cid != "data-transparency" else "Data")
+               for cid in CONTRACT_IDS]
+    columns += [MatrixColumn(cid, MATRIX_LABELS[cid], titles.get(cid, cid), "OSAID") for cid in OSAID_IDS]
+    columns.append(MatrixColumn(MOF_ID, "MOF class", titles.get(MOF_ID, "Model Openness Framework class"), "MOF"))
+    return columns
 
-        def page_href(n: int, root: str = ctx.root) -> str:
-            return f"{root}index.html" if n == 1 else f"{root}pages/{n}.html"
 
-        config = {"index": f"{ctx.root}api/index.json", "root": ctx.root, "pageSize": page_size, "page": number,
-                  "criteria": [{"id": c["id"], "label": c["label"]} for c in columns],
-                  "classes": {c: {"mark": CLASS_MARKS[c], "label": CLASS_LABELS[c]} for c in CLASSES},
-                  "marks": STATUS_MARKS}
-        html = template.render(
-            root=ctx.root, title="Models", section="models", rows=[row_view(r, ctx, TABLE_CRITERIA) for r in chunk],
-            columns=columns, families=families, classes=CLASSES, statuses=STATUSES, number=number,
-            total_pages=total_pages, first=(number - 1) * page_size + 1 if chunk else 0,
-            last=(number - 1) * page_size + len(chunk), total=len(rows), page_href=page_href,
-            page_numbers=_page_window(number, total_pages), config=config)
-        writer.write(rel, html)
-    return total_pages
+MATRIX_LABELS = {"osaid-data-information": "OSAID data", "osaid-code": "OSAID code",
+                 "osaid-parameters": "OSAID weights"}
+
+
+class _Build:
+    """One build: the shared facts, and the pages written from the summaries."""
+
+    def __init__(self, writer: _Writer, summaries: list[ReportSummary], base_url: str | None, page_size: int,
+                 reports_dir: Path, sections: tuple[SiteSection, ...]):
+        self.writer = writer
+        self.summaries = summaries
+        self.base_url = base_url
+        self.page_size = page_size
+        self.reports_dir = reports_dir
+        self.sections = sections
+        self.criteria = load_criteria()
+        self.knowledge = load_knowledge()
+        self.titles = {c.id: c.title for c in self.criteria}
+        self.by_id = {s.id: s for s in summaries}
+        self.lineage: LineageIndex = build_index([Member(s.id, s.classification, s.declared, s.lineage)
+                                                  for s in summaries])
+        self.shared = _Shared(
+            staging=writer.root, base_url=base_url, built_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            count=len(summaries), models=frozenset(s.id for s in summaries),
+            licenses=frozenset(lic.key for lic in self.knowledge.licenses),
+            criteria=frozenset(c.id for c in self.criteria), families=frozenset(self.lineage.families),
+            nav=tuple((section.label, section.href) for section in sections))
+        self.env = _renderer(self.shared)["env"]
+
+    def run(self, workers: int | None) -> int:
+        jobs = [(s.id, s.path, self.lineage.of(s.id)) for s in self.summaries]
+        files, size = _render_all_models(jobs, self.shared, workers)
+        self.writer.files += files
+        self.writer.bytes += size
+        rows = [s.row for s in self.summaries]
+        self.writer.write("api/index.json", json.dumps(index_document(rows), ensure_ascii=False,
+                                                       separators=(",", ":")))
+        pages = len(self.summaries)
+        pages += self.index_pages(rows)
+        pages += self.matrix_pages()
+        pages += self.criterion_pages()
+        pages += self.license_pages()
+        pages += self.family_pages()
+        pages += self.changes_pages()
+        self.writer.write("about.html", self.env.get_template("about.html").render(
+            root="", title="About", section="about", criteria=self.criteria, page_size=self.page_size))
+        pages += 1
+        site_pages = SitePages(self.writer, self.env)
+        for section in self.sections:
+            pages += section.render(site_pages)
+        assets = data_dir("site") / "static"
+        for asset in sorted(assets.iterdir()):
+            if asset.is_file():
+                self.writer.write(f"assets/{asset.name}", asset.read_bytes())
+        return pages
+
+    # -- the index and its overview --------------------------------------------------------------------------------
+    def ranked(self) -> list[ReportSummary]:
+        def key(s: ReportSummary) -> tuple:
+            return openness_rank(s.classification, len(self.lineage.of(s.id)), [v for _, v in s.verdicts], s.id)
+
+        return sorted(self.summaries, key=key)
+
+    def matrix_rows(self, chosen: list[ReportSummary], ctx: LinkContext) -> list[MatrixRow]:
+        columns = matrix_columns(self.titles)
+        out = []
+        for s in chosen:
+            statuses = dict(s.verdicts)
+            href = ctx.model_page(s.id)
+            cells = []
+            for column in columns:
+                status = statuses.get(column.id, "unknown")
+                word = (s.mof_class or "none") if column.id == MOF_ID else status
+                anchor = "mof" if column.id == MOF_ID else f"v-{column.id}"
+                cells.append((status, word, f"{href}#{anchor}"))
+            out.append(MatrixRow(s.id, href, s.classification, tuple(cells), len(self.lineage.of(s.id))))
+        return out
+
+    def overview(self, rows: list[dict[str, Any]], ctx: LinkContext) -> dict[str, Any]:
+        counts = class_counts(rows, class_of)
+        families = family_counts(rows, class_of)
+        return {
+            "counts": [(c, counts.get(c, 0)) for c in CLASSES], "total": len(rows),
+            "class_chart": bar_chart("chart-classes", "Models by classification",
+                                     [(CLASS_LABELS[c], Counter({c: counts.get(c, 0)})) for c in CLASSES]),
+            "family_chart": bar_chart("chart-families", "License families by classification", families),
+            "families": families,
+            "columns": matrix_columns(self.titles),
+            "matrix": self.matrix_rows(self.ranked()[:MATRIX_PREVIEW], ctx),
+            "matrix_more": max(0, len(rows) - MATRIX_PREVIEW),
+        }
+
+    def index_pages(self, rows: list[dict[str, Any]]) -> int:
+        template = self.env.get_template("index.html")
+        total_pages = max(1, -(-len(rows) // self.page_size))
+        families = sorted({r["license_family"] for r in rows if isinstance(r.get("license_family"), str)})
+        questions = {c.id: c.question for c in self.criteria}
+        columns = [{"id": cid, "label": SHORT_LABELS.get(cid, self.titles.get(cid, cid)),
+                    "title": self.titles.get(cid, cid), "question": questions.get(cid, "")} for cid in TABLE_CRITERIA]
+        names = {}
+        for r in rows:
+            names.update(license_names(r, self.knowledge))
+        overview = self.overview(rows, self.shared.links(""))
+        for number in range(1, total_pages + 1):
+            rel = "index.html" if number == 1 else f"pages/{number}.html"
+            ctx = self.shared.links(_root_of(rel))
+            chunk = rows[(number - 1) * self.page_size: number * self.page_size]
+
+            def page_href(n: int, root: str = ctx.root) -> str:
+                return f"{root}index.html" if n == 1 else f"{root}pages/{n}.html"
+
+            config = {"index": f"{ctx.root}api/index.json", "root": ctx.root, "pageSize": self.page_size,
+                      "page": number, "criteria": [{"id": c["id"], "label": c["label"]} for c in columns],
+                      "classes": {c: {"mark": CLASS_MARKS[c], "label": CLASS_LABELS[c]} for c in CLASSES},
+                      "marks": STATUS_MARKS, "licenseNames": names}
+            html = template.render(
+                root=ctx.root, title="Models", section="models",
+                rows=[row_view(r, ctx, TABLE_CRITERIA, self.knowledge) for r in chunk], columns=columns,
+                families=families, classes=CLASSES, statuses=STATUSES, number=number, total_pages=total_pages,
+                first=(number - 1) * self.page_size + 1 if chunk else 0, last=(number - 1) * self.page_size + len(chunk),
+                total=len(rows), page_href=page_href, page_numbers=_page_window(number, total_pages), config=config,
+                overview=overview if number == 1 else None, has_changes=self.has_changes)
+            self.writer.write(rel, html)
+        return total_pages
+
+    def matrix_pages(self) -> int:
+        template = self.env.get_template("matrix.html")
+        ranked = self.ranked()
+        total_pages = max(1, -(-len(ranked) // self.page_size))
+        for number in range(1, total_pages + 1):
+            rel = "matrix/index.html" if number == 1 else f"matrix/{number}.html"
+            ctx = self.shared.links(_root_of(rel))
+            chunk = ranked[(number - 1) * self.page_size: number * self.page_size]
+            self.writer.write(rel, template.render(
+                root=ctx.root, title="Openness matrix", section="models", columns=matrix_columns(self.titles),
+                matrix=self.matrix_rows(chunk, ctx), number=number, total_pages=total_pages,
+                first=(number - 1) * self.page_size + 1,
+                page_href=lambda n: "index.html" if n == 1 else f"{n}.html",
+                page_numbers=_page_window(number, total_pages)))
+        return total_pages
+
+    # -- criteria and licenses -------------------------------------------------------------------------------------
+    def criterion_pages(self) -> int:
+        by_criterion: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for s in self.summaries:
+            for criterion_id, status in s.verdicts:
+                by_criterion[criterion_id][status].append(s.id)
+        template = self.env.get_template("criterion.html")
+        summary = []
+        for c in self.criteria:
+            rel = f"criteria/{c.id}.html"
+            ctx = self.shared.links(_root_of(rel))
+            groups = [{"status": s, "models": [(m, ctx.model_page(m)) for m in by_criterion.get(c.id, {}).get(s, [])]}
+                      for s in ("fail", "partial", "unknown", "pass")]
+            self.writer.write(rel, template.render(root=ctx.root, title=c.title, section="criteria", c=c,
+                                                   groups=groups, in_contract=c.in_contract))
+            summary.append({"c": c, "href": f"{c.id}.html",
+                            "counts": {s: len(by_criterion.get(c.id, {}).get(s, [])) for s in STATUSES}})
+        self.writer.write("criteria/index.html", self.env.get_template("criteria.html").render(
+            root="../", title="Criteria", section="criteria", items=summary, statuses=STATUSES))
+        return len(self.criteria) + 1
+
+    def license_pages(self) -> int:
+        by_license: dict[str, list[str]] = defaultdict(list)
+        inheriting: dict[str, list[str]] = defaultdict(list)
+        for s in self.summaries:
+            if s.license_key:
+                by_license[s.license_key].append(s.id)
+            for spdx in dict.fromkeys(s.inherited_spdx):
+                info = self.knowledge.by_spdx(spdx)
+                if info and s.id not in inheriting[info.key]:
+                    inheriting[info.key].append(s.id)
+        licenses = self.knowledge.licenses
+        template = self.env.get_template("license.html")
+        known = {lic.key for lic in licenses}
+        items = []
+        for lic in licenses:
+            rel = f"licenses/{lic.key}.html"
+            ctx = self.shared.links(_root_of(rel))
+            models = [(m, ctx.model_page(m)) for m in by_license.get(lic.key, [])]
+            inherited = [(m, ctx.model_page(m)) for m in inheriting.get(lic.key, [])]
+            policies = [(p, f"{p}.html" if p in known else None) for p in lic.policies]
+            self.writer.write(rel, template.render(root=ctx.root, title=lic.name, section="licenses", lic=lic,
+                                                   url=safe_http_url(lic.url), models=models, inherited=inherited,
+                                                   policies=policies))
+            items.append({"lic": lic, "href": f"{lic.key}.html", "models": len(models), "inherited": len(inherited)})
+        self.writer.write("licenses/index.html", self.env.get_template("licenses.html").render(
+            root="../", title="Licenses", section="licenses", items=items))
+        return len(licenses) + 1
+
+    # -- families --------------------------------------------------------------------------------------------------
+    def family_pages(self) -> int:
+        template = self.env.get_template("family.html")
+        by_id = self.by_id
+        items = []
+        for root_id, members in sorted(self.lineage.families.items(), key=lambda kv: (-len(kv[1]), kv[0].lower())):
+            rel = family_page(root_id)
+            ctx = self.shared.links(_root_of(rel))
+            root = by_id.get(root_id)
+            root_license = self.root_license(root_id, root)
+            relabelled = [d for d in members if d.relabels]
+            view = {"id": root_id, "href": ctx.model_href(root_id), "audited": root is not None,
+                    "classification": root.classification if root else None, "license": root_license,
+                    "members": [self.member_view(d, ctx) for d in members], "relabelled": len(relabelled),
+                    "drawing": self.family_drawing(root_id, root, members, ctx)}
+            self.writer.write(rel, template.render(root=ctx.root, title=f"Family of {root_id}", section="families",
+                                                   f=view))
+            items.append({"id": root_id, "href": model_path(root_id) + ".html", "license": root_license,
+                          "members": len(members), "relabelled": len(relabelled),
+                          "classification": root.classification if root else None})
+        self.writer.write("families/index.html", self.env.get_template("families.html").render(
+            root="../", title="Families", section="families", items=items))
+        return len(items) + 1
+
+    def root_license(self, root_id: str, root: ReportSummary | None) -> str:
+        if root is not None:
+            return license_label(root.row, self.knowledge)
+        for member in self.lineage.derivatives.get(root_id, []):
+            summary = self.by_id[member.id]
+            link = next((a for a in summary.lineage.ancestors if a.id == root_id and a.license), None)
+            if link and link.license:
+                return spdx_name(link.license, self.knowledge)
+        return "not established"
+
+    def member_view(self, d: Derivative, ctx: LinkContext) -> dict[str, Any]:
+        return {"id": d.id, "href": ctx.model_page(d.id), "relation": d.relation, "parent": d.parent,
+                "parent_href": ctx.model_href(d.parent), "depth": d.depth, "classification": class_of(d.classification),
+                "declared": d.declared or "none", "effective": spdx_name(d.license, self.knowledge) if d.license else "",
+                "relabels": d.relabels}
+
+    def family_drawing(self, root_id: str, root: ReportSummary | None, members: list[Derivative],
+                       ctx: LinkContext) -> Any:
+        """The root and its audited descendants, each under the model it is built on (intermediate bases too)."""
+        if len(members) + 1 > 60:
+            return None
+        specs = {root_id: NodeSpec(root_id, 0, self.root_license(root_id, root),
+                                   root.classification if root else None, ctx.model_href(root_id))}
+        edges: dict[tuple[str, str], EdgeSpec] = {}
+        by_id = self.by_id
+        for d in members:
+            summary = by_id[d.id]
+            depth_of_root = max((a.depth for a in summary.lineage.ancestors if a.id == root_id), default=1)
+            specs[d.id] = NodeSpec(d.id, depth_of_root, spdx_name(d.license, self.knowledge) if d.license else None,
+                                   d.classification, ctx.model_page(d.id))
+            for a in summary.lineage.ancestors:
+                if a.depth >= depth_of_root and a.id != root_id:
+                    continue
+                child = a.named_by or d.id
+                if a.id not in specs:
+                    specs[a.id] = NodeSpec(a.id, depth_of_root - a.depth, spdx_name(a.license, self.knowledge)
+                                           if a.license else None, None, ctx.model_href(a.id))
+                edges[(a.id, child)] = EdgeSpec(a.id, child, a.relation, True,
+                                                child == d.id and a.id in summary.lineage.conflicts)
+        return draw(list(specs.values()), list(edges.values()))
+
+    # -- changes ---------------------------------------------------------------------------------------------------
+    @property
+    def has_changes(self) -> bool:
+        return (self.reports_dir / "history").is_dir()
+
+    def changes_pages(self) -> int:
+        entries = site_changes.recent_entries(self.reports_dir, frozenset(self.shared.models) | self.lineage_ids())
+        ctx = self.shared.links("")
+        views = [{"date": e.change.date or "date unknown", "model": e.change.model,
+                  "href": ctx.model_href(e.change.model), "parts": e.parts, "commit": e.commit_url,
+                  "revision": e.revision} for e in entries[:site_changes.PAGE_LIMIT]]
+        self.writer.write("changes.html", self.env.get_template("changes.html").render(
+            root="", title="Recent changes", section="changes", entries=views, total=len(entries),
+            feed=site_changes.FEED_PATH))
+        self.writer.write(site_changes.FEED_PATH, site_changes.feed(entries, self.base_url))
+        return 1
+
+    def lineage_ids(self) -> frozenset[str]:
+        return frozenset(self.lineage.derivatives)
+
+
+def spdx_name(spdx: str | None, knowledge: Any) -> str:
+    """A license expression by its human name when the knowledge base knows it as one license."""
+    if not spdx:
+        return ""
+    parts = re.split(r"( AND | OR | WITH )", spdx)
+    return "".join(p if p.strip() in ("AND", "OR", "WITH") else (getattr(knowledge.by_spdx(p), "name", None) or p)
+                   for p in parts)
+
+
+def license_names(row: dict[str, Any], knowledge: Any) -> dict[str, str]:
+    """SPDX id → human name for the ids in one index row (the table script shows names, not ids)."""
+    out = {}
+    for value in (row.get("license_identified"), row.get("license_effective")):
+        if isinstance(value, str) and value:
+            info = knowledge.by_spdx(value)
+            if info:
+                out[value] = info.name
+    return out
 
 
 def _page_window(current: int, total: int, radius: int = 2) -> list[int | None]:
@@ -411,42 +814,5 @@ def _page_window(current: int, total: int, radius: int = 2) -> list[int | None]:
     return out
 
 
-def _criterion_pages(writer: _Writer, env: Environment, criteria: tuple[Criterion, ...],
-                     by_criterion: dict[str, dict[str, list[str]]], shared: _Shared) -> int:
-    template = env.get_template("criterion.html")
-    summary = []
-    for c in criteria:
-        rel = f"criteria/{c.id}.html"
-        ctx = shared.links(_root_of(rel))
-        groups = [{"status": s, "models": [(m, ctx.model_page(m)) for m in by_criterion.get(c.id, {}).get(s, [])]}
-                  for s in ("fail", "partial", "unknown", "pass")]
-        writer.write(rel, template.render(root=ctx.root, title=c.title, section="criteria", c=c, groups=groups,
-                                          in_contract=c.in_contract))
-        summary.append({"c": c, "href": f"{c.id}.html",
-                        "counts": {s: len(by_criterion.get(c.id, {}).get(s, [])) for s in STATUSES}})
-    writer.write("criteria/index.html", env.get_template("criteria.html").render(
-        root="../", title="Criteria", section="criteria", items=summary, statuses=STATUSES))
-    return len(criteria) + 1
-
-
-def _license_pages(writer: _Writer, env: Environment, licenses: tuple[LicenseInfo, ...],
-                   by_license: dict[str, list[str]], inheriting: dict[str, list[str]],
-                   shared: _Shared) -> int:
-    template = env.get_template("license.html")
-    known = {lic.key for lic in licenses}
-    items = []
-    for lic in licenses:
-        rel = f"licenses/{lic.key}.html"
-        ctx = shared.links(_root_of(rel))
-        models = [(m, ctx.model_page(m)) for m in by_license.get(lic.key, [])]
-        inherited = [(m, ctx.model_page(m)) for m in inheriting.get(lic.key, [])]
-        policies = [(p, f"{p}.html" if p in known else None) for p in lic.policies]
-        writer.write(rel, template.render(root=ctx.root, title=lic.name, section="licenses", lic=lic,
-                                          url=safe_http_url(lic.url), models=models, inherited=inherited,
-                                          policies=policies))
-        items.append({"lic": lic, "href": f"{lic.key}.html", "models": len(models), "inherited": len(inherited)})
-    writer.write("licenses/index.html", env.get_template("licenses.html").render(
-        root="../", title="Licenses", section="licenses", items=items))
-    return len(licenses) + 1
-
-
+__all__ = ["SiteResult", "SiteSection", "SitePages", "build_site", "load_reports", "sweep_stale_staging",
+           "Terminated", "PAGE_SIZE", "SITE_MARKER"]

@@ -85,21 +85,39 @@
     var cls = el("td");
     cls.appendChild(classChip(row.classification));
     tr.appendChild(cls);
-    var lic = el("td", "lic", declared(row));
+    var names = config.licenseNames || {};
+    var identified = text(row.license_identified);
+    var name = names[identified] || declared(row);
+    var lic = el("td", "lic", name);
+    var shownId = identified || declared(row);
+    if (shownId && shownId !== name) {
+      lic.appendChild(document.createTextNode(" "));
+      lic.appendChild(el("span", "sub", shownId));
+    }
     var effective = text(row.license_effective);
-    if (effective && effective.toLowerCase() !== declared(row).toLowerCase()) {
+    var effectiveName = names[effective] || effective;
+    if (effective && effectiveName !== name) {
+      var eff = el("span", "eff");
       var arrow = el("span", "arrow", "\u2192");
       arrow.setAttribute("aria-hidden", "true");
+      eff.appendChild(arrow);
+      eff.appendChild(el("span", "visually-hidden", "effective:"));
+      eff.appendChild(document.createTextNode(" " + effectiveName));
       lic.appendChild(document.createTextNode(" "));
-      lic.appendChild(arrow);
-      lic.appendChild(el("span", "visually-hidden", "effective:"));
-      lic.appendChild(document.createTextNode(" " + effective));
+      lic.appendChild(eff);
     }
     tr.appendChild(lic);
     var statuses = row.criteria || {};
     config.criteria.forEach(function (c) {
-      var td = el("td");
-      td.appendChild(statusChip(statuses[c.id]));
+      var td = el("td", "icon-cell");
+      var s = statusOf(statuses[c.id]);
+      var span = el("span", "st st-" + s + " st-icon");
+      span.setAttribute("title", s);
+      var icon = el("span", "mark", config.marks[s]);
+      icon.setAttribute("aria-hidden", "true");
+      span.appendChild(icon);
+      span.appendChild(el("span", "visually-hidden", s));
+      td.appendChild(span);
       tr.appendChild(td);
     });
     var data = el("td");
@@ -153,7 +171,9 @@
       }
     }
     if (state.q) {
-      var hay = [row.id, row.license_declared, row.license_effective, row.license_identified, row.license_family]
+      var names = config.licenseNames || {};
+      var hay = [row.id, row.license_declared, row.license_effective, row.license_identified, row.license_family,
+                 names[text(row.license_identified)]]
         .map(text).join(" ").toLowerCase();
       var words = state.q.toLowerCase().split(/\s+/);
       for (var i = 0; i < words.length; i++) {
