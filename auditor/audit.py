@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor import callable_module
 from auditor.evidence import RepoEvidence
 from auditor.hub.base import Hub
 from auditor.judge import AuditInputs, judge
@@ -47,3 +48,6 @@ def audit(repo_id: str, revision: str | None = None, *, hub: Hub | None = None, 
     evidence = hub.repo(repo_id, revision)
     lineage = trace_ancestors(hub, evidence, max_depth, cache) if follow_lineage else Lineage()
     return score(evidence, lineage)
+
+
+callable_module(__name__, audit)  # `auditor.audit(...)` calls audit(): the public API, see auditor/__init__.py

@@ -1,4 +1,7 @@
-"""The `audit` command: a thin Typer layer over the library. `audit REPO_ID` and `audit SUBCOMMAND ...` both work."""
+"""The `audit` command: a thin Typer layer over the library. `audit REPO_ID` and `audit SUBCOMMAND ...` both work.
+
+Options shared by several commands are declared once, below (`TokenOption`, `OfflineOption`, ...); docs/cli.md is
+generated from the commands' --help (`python -m auditor.docs cli`) and a test keeps it in step."""
 
 from __future__ import annotations
 
@@ -14,20 +17,58 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError  # Typer vendo
 from typer.exceptions import Abort
 
 from auditor import __version__
-from auditor.errors import EXIT_GATE_FAILED, EXIT_INTERNAL, AuditError, HubUnreachable, redact
+from auditor.errors import EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_USAGE, AuditError, HubUnreachable, redact
+from auditor.progress import ProgressSink, choose_progress
+from auditor.render import clean
 from auditor.repoid import validate_repo_id
 
 app = typer.Typer(
     name="audit",
     help="Is this AI model actually open? Audit Hugging Face models against the OSD, the OSAID and data "
     "transparency, with the evidence behind every verdict.\n\n`audit REPO_ID` audits one model (same as "
-    "`audit model REPO_ID`).",
+    "`audit model REPO_ID`). Without network, every read command answers from the bundled snapshot and says so.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def say(message: str) -> None:
+    """One line for the user on stderr (notices, summaries), free of terminal control characters."""
+    err.print(clean(redact(message)), markup=False)
+
+
+# -- options shared by several commands (one definition each) ---------------------------------------------------
+class ProgressMode(str, Enum):
+    auto = "auto"
+    bar = "bar"
+    json = "json"
+    none = "none"
+
+RepoIdArgument = Annotated[str, typer.Argument(help="Hub model id: 'name' or 'namespace/name' (any case).")]
+RevisionOption = Annotated[str | None, typer.Option(help="Branch, tag or commit to audit (default: main).",
+                                                    show_default=False)]
+TokenOption = Annotated[str | None, typer.Option(help="Hub token for gated files (default: HF_TOKEN or the login "
+                                                 "file).", show_default=False)]
+OfflineOption = Annotated[bool, typer.Option(help="Answer from the bundled snapshot; make no request (also "
+                                             "HF_HUB_OFFLINE=1).")]
+LineageOption = Annotated[bool, typer.Option(help="Follow base_model to the roots.")]
+MaxDepthOption = Annotated[int, typer.Option(help="Deepest ancestor to read.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no summary on stderr; errors "
+                                           "still get one sentence.")]
+ProgressOption = Annotated[ProgressMode, typer.Option(
+    "--progress", help="auto: a progress bar when stderr is a terminal; bar; json: one JSON object per item on "
+    "stderr (JSON lines); none.")]
+
+
+def format_option(help: str = "Output format."):  # noqa: ANN201 - an Annotated metadata object
+    return typer.Option("--format", "-f", help=help)
+
+
+def out_option(help: str, required: bool = True):  # noqa: ANN201
+    return typer.Option("--out", *(() if required else ("-o",)), help=help, show_default=False)
 
 
 class Format(str, Enum):
@@ -36,12 +77,32 @@ class Format(str, Enum):
     markdown = "markdown"
 
 
+class Gate(str, Enum):
+    open_source = "open-source"
+    open_weights = "open-weights"
+    restricted = "restricted"
+
+
+class ExportFormat(str, Enum):
+    cyclonedx = "cyclonedx"
+    spdx = "spdx"
+    mof = "mof"
+    badge = "badge"
+
+
+class TreeFormat(str, Enum):
+    text = "text"
+    json = "json"
+    mermaid = "mermaid"
+    dot = "dot"
+
+
 # Gate order: a model meets `--require X` when its class is X or more open.
 GATE_ORDER = ["closed", "restricted", "open-weights", "open-source"]
 
 
 def fail(exc: AuditError) -> None:
-    err.print(redact(exc.message), markup=False)
+    say(exc.message)
     raise typer.Exit(exc.exit_code)
 
 
@@ -75,7 +136,7 @@ def audit_with_fallback(repo_id: str, revision: str | None, offline: bool, token
         if not snapshot.has(repo_id):
             raise HubUnreachable(f"{exc.message.rstrip('.')}, and the bundled snapshot does not hold {repo_id}.") \
                 from None
-        err.print(f"The Hub could not be reached; answering from the bundled snapshot. ({exc.message})", markup=False)
+        say(f"The Hub could not be reached; answering from the bundled snapshot. ({exc.message})")
         return audit(repo_id, revision, hub=snapshot, follow_lineage=follow_lineage, max_depth=max_depth)
 
 
@@ -98,28 +159,23 @@ def check_gate(report: dict, require: str | None) -> None:
     cls = report["classification"]
     if cls not in GATE_ORDER or GATE_ORDER.index(cls) < GATE_ORDER.index(require):
         failing = [c["id"] for c in report["criteria"] if c["status"] in ("fail", "unknown")]
-        err.print(f"{report['model']['id']} is classified '{cls}', which does not meet the required '{require}'"
-                  + (f" (not passing: {', '.join(failing)})." if failing else "."), markup=False)
+        say(f"{report['model']['id']} is classified '{cls}', which does not meet the required '{require}'"
+            + (f" (not passing: {', '.join(failing)})." if failing else "."))
         raise typer.Exit(EXIT_GATE_FAILED)
 
 
-class Gate(str, Enum):
-    open_source = "open-source"
-    open_weights = "open-weights"
-    restricted = "restricted"
-
-
+# -- commands --------------------------------------------------------------------------------------------------------
 @app.command("model")
 def model_command(
-    repo_id: Annotated[str, typer.Argument(help="Hub model id: 'name' or 'namespace/name'.")],
-    revision: Annotated[str | None, typer.Option(help="Branch, tag or commit to audit (default: main).")] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
-    token: Annotated[str | None, typer.Option(help="Hub token for gated files (default: HF_TOKEN or the login file).",
-                                              show_default=False)] = None,
-    offline: Annotated[bool, typer.Option(help="Answer from the bundled snapshot; make no request.")] = False,
-    require: Annotated[Gate | None, typer.Option(help="Exit 1 unless the model is at least this open.")] = None,
-    lineage: Annotated[bool, typer.Option(help="Follow base_model to the roots.")] = True,
-    max_depth: Annotated[int, typer.Option(help="Deepest ancestor to read.")] = 32,
+    repo_id: RepoIdArgument,
+    revision: RevisionOption = None,
+    format: Annotated[Format, format_option()] = Format.text,
+    token: TokenOption = None,
+    offline: OfflineOption = False,
+    require: Annotated[Gate | None, typer.Option(help="Exit 1 unless the model is at least this open.",
+                                                 show_default=False)] = None,
+    lineage: LineageOption = True,
+    max_depth: MaxDepthOption = 32,
 ) -> None:
     """Audit one model and print the report."""
     try:
@@ -133,12 +189,12 @@ def model_command(
 
 @app.command("criteria")
 def criteria_command(
-    format: Annotated[Format, typer.Option("--format", "-f", help="text or markdown (docs/criteria.md).")] = Format.text,
+    format: Annotated[Format, format_option("text or markdown (the source of docs/criteria.md).")] = Format.text,
 ) -> None:
     """Show every criterion: what it asks, the clause it implements, how it is decided."""
-    from auditor.docs import criteria_markdown
+    from auditor.render.criteria import criteria_markdown
 
-    text = criteria_markdown()
+    text = criteria_markdown(generated_note=False)
     if format is Format.markdown:
         sys.stdout.write(text)
     else:
@@ -147,43 +203,66 @@ def criteria_command(
         Console().print(Markdown(text))
 
 
+def batch_reporter(sink: ProgressSink, hub: object):  # noqa: ANN201 - the callback run_batch takes
+    """run_batch's per-model callback, forwarded to `sink` with the Hub's request count."""
+    seen = {"requests": 0}
+
+    def on_model(repo_id: str, outcome: str) -> None:
+        requests = getattr(hub, "requests", None)
+        if isinstance(requests, int) and requests > seen["requests"]:
+            sink.event("request", count=requests - seen["requests"])
+            seen["requests"] = requests
+        sink.advance(repo_id, ok=outcome != "failed", detail=None if outcome == "failed" else outcome)
+
+    return on_model
+
+
 @app.command("batch")
 def batch_command(
     file: Annotated[Path, typer.Argument(help="Text file: one repo id per line; '#' starts a comment.")],
-    out: Annotated[Path, typer.Option("--out", help="Directory for the reports, index.json and errors.json.")],
+    out: Annotated[Path, out_option("Directory for the reports, index.json and errors.json.")],
     concurrency: Annotated[int, typer.Option(help="Models audited at the same time.")] = 8,
-    offline: Annotated[bool, typer.Option(help="Answer from the bundled snapshot; make no request.")] = False,
-    token: Annotated[str | None, typer.Option(help="Hub token for gated files (default: HF_TOKEN or the login file).",
-                                              show_default=False)] = None,
+    offline: OfflineOption = False,
+    token: TokenOption = None,
     force: Annotated[bool, typer.Option(help="Re-audit models whose report is already complete.")] = False,
-    lineage: Annotated[bool, typer.Option(help="Follow base_model to the roots.")] = True,
-    max_depth: Annotated[int, typer.Option(help="Deepest ancestor to read.")] = 32,
+    lineage: LineageOption = True,
+    max_depth: MaxDepthOption = 32,
     export: Annotated[ExportFormat | None, typer.Option(
-        "--export", help="Also export every report in this format into DIR/exports/<format>/.")] = None,
+        "--export", help="Also export every report in this format into DIR/exports/<format>/.",
+        show_default=False)] = None,
+    progress: ProgressOption = ProgressMode.auto,
+    quiet: QuietOption = False,
 ) -> None:
     """Audit every model of a list; re-running resumes. Exit 0 all audited, 1 some not, 4 Hub unreachable."""
-    from auditor.batch import progress_bar, read_ids, run_batch, write_exports
+    from auditor.batch import read_ids, run_batch, write_exports
 
+    sink = choose_progress(progress.value, quiet=quiet)
     try:
         ids = read_ids(file)
         hub = make_hub(offline, token)
-        with progress_bar(err, len(ids)) as on_model:
+        sink.start(len(ids), "Auditing")
+        try:
             result = run_batch(ids, out, hub=hub, concurrency=concurrency, force=force, follow_lineage=lineage,
-                               max_depth=max_depth, progress=on_model)
+                               max_depth=max_depth, progress=batch_reporter(sink, hub))
+        finally:
+            sink.finish()
     except AuditError as exc:
         fail(exc)
-    for problem in result.errors[:10]:
-        err.print(f"  {problem.id}: {problem.message}", markup=False)
-    if len(result.errors) > 10:
-        err.print(f"  … and {len(result.errors) - 10} more in {out / 'errors.json'}", markup=False)
-    err.print(f"Audited {len(result.audited)}, kept {len(result.skipped)} finished earlier, "
-              f"{len(result.errors)} could not be audited. Reports in {out}.", markup=False)
+    quiet = quiet or progress is ProgressMode.json  # JSON lines on stderr stay machine-readable
+    if not quiet:
+        for problem in result.errors[:10]:
+            say(f"  {problem.id}: {problem.message}")
+        if len(result.errors) > 10:
+            say(f"  … and {len(result.errors) - 10} more in {out / 'errors.json'}")
+        say(f"Audited {len(result.audited)}, kept {len(result.skipped)} finished earlier, "
+            f"{len(result.errors)} could not be audited. Reports in {out}.")
     if result.interrupted:
-        err.print("Interrupted: finished reports are kept; run the same command again to resume.", markup=False)
+        say("Interrupted: finished reports are kept; run the same command again to resume.")
         raise typer.Exit(130)
     if export is not None:
         written = write_exports(out, result, export.value)
-        err.print(f"Exported {written} report(s) as {export.value} to {out / 'exports' / export.value}.", markup=False)
+        if not quiet:
+            say(f"Exported {written} report(s) as {export.value} to {out / 'exports' / export.value}.")
     raise typer.Exit(result.exit_code)
 
 
@@ -194,9 +273,10 @@ app.add_typer(site_app, name="site")
 @site_app.command("build")
 def site_build_command(
     reports: Annotated[Path, typer.Argument(help="Directory of reports (what `audit batch --out` wrote).")],
-    out: Annotated[Path, typer.Option("--out", help="Directory to write the site to (replaced if it is a site).")],
+    out: Annotated[Path, out_option("Directory to write the site to (replaced if it is a site).")],
     base_url: Annotated[str | None, typer.Option(help="Public address of the site, for the badge snippets.",
                                                  show_default=False)] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Build the static site: comparison table, a page per model, criterion and license, JSON API, badges."""
     from auditor.site.build import build_site
@@ -205,10 +285,12 @@ def site_build_command(
         result = build_site(reports, out, base_url=base_url)
     except AuditError as exc:
         fail(exc)
+    if quiet:
+        return
     for problem in result.skipped[:10]:
-        err.print(f"  skipped {problem}", markup=False)
-    err.print(f"Built {result.pages} pages for {result.models} models in {out} "
-              f"({result.total_bytes / 1e6:.1f} MB, {result.seconds:.1f} s).", markup=False)
+        say(f"  skipped {problem}")
+    say(f"Built {result.pages} pages for {result.models} models in {out} "
+        f"({result.total_bytes / 1e6:.1f} MB, {result.seconds:.1f} s).")
 
 
 @app.command("rescore")
@@ -225,7 +307,7 @@ def rescore_command(
     except AuditError as exc:
         fail(exc)
     for line in summary_lines(result):
-        print(line)
+        print(clean(line))
     if result.failed or (check and result.changed):
         raise typer.Exit(EXIT_GATE_FAILED)
 
@@ -234,16 +316,19 @@ def rescore_command(
 def diff_command(
     old: Annotated[Path, typer.Argument(help="The older report file, or directory of reports.")],
     new: Annotated[Path, typer.Argument(help="The newer report file, or directory of reports.")],
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    format: Annotated[Format, format_option()] = Format.text,
     exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when anything changed.")] = False,
 ) -> None:
     """What changed between two reports or two report directories: license, classification, criteria, revision."""
-    from auditor.diff import diff_paths, render_json, render_markdown, render_text
+    from auditor.diff import diff_paths, different_models_warning, render_json, render_markdown, render_text
 
     try:
         result = diff_paths(old, new)
     except AuditError as exc:
         fail(exc)
+    warning = different_models_warning(result)
+    if warning:
+        say(warning)
     render = {Format.json: render_json, Format.markdown: render_markdown}.get(format, render_text)
     sys.stdout.write(render(result))
     if exit_code and result.has_changes:
@@ -252,14 +337,14 @@ def diff_command(
 
 @app.command("history")
 def history_command(
-    repo_id: Annotated[str, typer.Argument(help="Hub model id.")],
+    repo_id: RepoIdArgument,
     reports: Annotated[Path | None, typer.Option("--reports", help="Reports directory (default: the bundled one).",
                                                  show_default=False)] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    format: Annotated[Format, format_option()] = Format.text,
 ) -> None:
-    """The timeline of one model's audits: when its license, classification or criteria changed."""
+    """The timeline of one model: when its license, classification or criteria changed (commit dates)."""
     from auditor.errors import RepoNotFound
-    from auditor.history import load_history, timeline
+    from auditor.history import events, load_history, render_events
     from auditor.paths import data_dir
 
     try:
@@ -270,24 +355,11 @@ def history_command(
                                f"{f' in {reports}' if reports is not None else ' in the bundled reports'}.")
     except AuditError as exc:
         fail(exc)
-    changes = timeline(rows)
+    timeline = events(rows)
     if format is Format.json:
-        sys.stdout.write(json.dumps([c.to_dict() for c in changes], indent=2, ensure_ascii=False) + "\n")
-        return
-    bullet = "- " if format is Format.markdown else "  "
-    if format is Format.markdown:
-        print(f"## History of {repo_id}\n")
+        sys.stdout.write(clean(json.dumps([e.to_dict() for e in timeline], indent=2, ensure_ascii=False) + "\n"))
     else:
-        print(f"History of {repo_id}:")
-    for change in changes:
-        print(f"{bullet}{change.date or 'undated'}: {change.sentence}")
-
-
-class ExportFormat(str, Enum):
-    cyclonedx = "cyclonedx"
-    spdx = "spdx"
-    mof = "mof"
-    badge = "badge"
+        sys.stdout.write(render_events(repo_id, timeline, markdown=format is Format.markdown))
 
 
 def load_report_file(path: Path) -> dict:
@@ -308,17 +380,15 @@ def load_report_file(path: Path) -> dict:
 @app.command("export")
 def export_command(
     target: Annotated[str, typer.Argument(help="Hub model id to audit, or a report file (*.json) to convert.")],
-    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="cyclonedx (1.6 JSON ML-BOM), spdx (3.0.1 "
-                                                 "JSON-LD, AI profile), mof (Model Openness Tool YAML) or badge "
-                                                 "(SVG).")] = ExportFormat.cyclonedx,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.",
-                                             show_default=False)] = None,
-    revision: Annotated[str | None, typer.Option(help="Branch, tag or commit to audit (default: main).")] = None,
-    token: Annotated[str | None, typer.Option(help="Hub token for gated files (default: HF_TOKEN or the login file).",
-                                              show_default=False)] = None,
-    offline: Annotated[bool, typer.Option(help="Answer from the bundled snapshot; make no request.")] = False,
-    lineage: Annotated[bool, typer.Option(help="Follow base_model to the roots.")] = True,
-    max_depth: Annotated[int, typer.Option(help="Deepest ancestor to read.")] = 32,
+    format: Annotated[ExportFormat, format_option("cyclonedx (1.6 JSON ML-BOM), spdx (3.0.1 JSON-LD, AI profile), "
+                                                  "mof (Model Openness Tool YAML) or badge (SVG).")
+                      ] = ExportFormat.cyclonedx,
+    out: Annotated[Path | None, out_option("Write to this file instead of stdout.", required=False)] = None,
+    revision: RevisionOption = None,
+    token: TokenOption = None,
+    offline: OfflineOption = False,
+    lineage: LineageOption = True,
+    max_depth: MaxDepthOption = 32,
 ) -> None:
     """Export an audit as a CycloneDX ML-BOM, an SPDX 3 AI document, a MOF record or a badge."""
     from auditor.export import export
@@ -339,32 +409,24 @@ def export_command(
                 from auditor.errors import UsageError as BadInput
 
                 raise BadInput(f"Could not write {out}: {exc.strerror or exc}.") from None
-            err.print(f"Wrote {format.value} export of {report['model']['id']} to {out}.", markup=False)
+            say(f"Wrote {format.value} export of {report['model']['id']} to {out}.")
     except AuditError as exc:
         fail(exc)
 
 
-class TreeFormat(str, Enum):
-    text = "text"
-    json = "json"
-    mermaid = "mermaid"
-    dot = "dot"
-
-
 @app.command("tree")
 def tree_command(
-    repo_id: Annotated[str, typer.Argument(help="Hub model id: 'name' or 'namespace/name'.")],
+    repo_id: RepoIdArgument,
     up: Annotated[bool, typer.Option("--up", help="Draw the bases, up to the roots.")] = False,
     down: Annotated[bool, typer.Option("--down", help="Draw the derivatives (the Hub's base_model: tags).")] = False,
     depth: Annotated[int | None, typer.Option(min=0, help="Levels to walk (default: 32 up, 1 down).",
                                               show_default=False)] = None,
     limit: Annotated[int, typer.Option(min=1, help="Derivatives listed per model.")] = 50,
-    format: Annotated[TreeFormat, typer.Option("--format", "-f", help="text (a tree), json (networkx node-link "
-                                               "data, edges under 'links'), mermaid or dot.")] = TreeFormat.text,
-    revision: Annotated[str | None, typer.Option(help="Branch, tag or commit of REPO_ID (default: main).")] = None,
-    token: Annotated[str | None, typer.Option(help="Hub token for gated files (default: HF_TOKEN or the login file).",
-                                              show_default=False)] = None,
-    offline: Annotated[bool, typer.Option(help="Answer from the bundled snapshot; make no request.")] = False,
+    format: Annotated[TreeFormat, format_option("text (a tree), json (networkx node-link data, edges under "
+                                                "'links'), mermaid or dot.")] = TreeFormat.text,
+    revision: RevisionOption = None,
+    token: TokenOption = None,
+    offline: OfflineOption = False,
 ) -> None:
     """Show the derivation graph around a model: its bases (--up), its derivatives (--down), or both."""
     try:
@@ -402,7 +464,7 @@ def _root(
     pass
 
 
-ROOT_OPTIONS = {"--help", "-h", "--version"}
+ROOT_OPTIONS = {"--help", "-h", "--version", "--install-completion", "--show-completion"}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -412,20 +474,24 @@ def main(argv: list[str] | None = None) -> None:
         args = ["model", *args]  # `audit REPO_ID ...`: a legacy id like `gpt2` is a repo id too
     try:
         code = app(args=args, prog_name="audit", standalone_mode=False)
-    except NoArgsIsHelpError as exc:
-        print(exc.ctx.get_help() if exc.ctx else "Usage: audit REPO_ID | audit COMMAND ...")
-        sys.exit(0)
+    except NoArgsIsHelpError as exc:  # `audit` or `audit site` alone: the help, and the exit code of bad usage
+        err.print(exc.ctx.get_help() if exc.ctx else "Usage: audit REPO_ID | audit COMMAND ...", markup=False)
+        sys.exit(EXIT_USAGE)
     except UsageError as exc:  # one sentence instead of Click's multi-line usage block
-        err.print(redact(f"{exc.format_message().rstrip('.')}. Run 'audit --help' for usage."), markup=False)
-        sys.exit(2)
+        say(f"{exc.format_message().rstrip('.')}. Run 'audit --help' for usage.")
+        sys.exit(EXIT_USAGE)
     except (KeyboardInterrupt, Abort):
-        err.print("Interrupted.")
+        say("Interrupted.")
         sys.exit(130)
     except AuditError as exc:
-        err.print(exc.message, markup=False)
+        say(exc.message)
         sys.exit(exc.exit_code)
     except Exception as exc:  # never a traceback for users; say what broke in one sentence
         first = str(exc).splitlines()[0] if str(exc).strip() else ""
-        err.print(redact(f"Internal error: {type(exc).__name__}{': ' + first if first else ''}"), markup=False)
+        say(f"Internal error: {type(exc).__name__}{': ' + first if first else ''}")
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

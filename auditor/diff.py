@@ -13,6 +13,7 @@ from typing import Any
 
 from auditor.errors import UsageError
 from auditor.history import HISTORY_DIR, Change, changes_between, compact, license_label, show
+from auditor.render import clean
 
 # Folders of a reports directory that hold no reports.
 NOT_REPORTS = frozenset({"evidence", "evidence-history", HISTORY_DIR})
@@ -38,6 +39,7 @@ class DiffResult:
     old_label: str
     new_label: str
     models: list[ModelDiff] = field(default_factory=list)
+    different_models: tuple[str, str] | None = None  # two report files of two different models (old id, new id)
 
     def with_status(self, status: str) -> list[ModelDiff]:
         return [m for m in self.models if m.status == status]
@@ -132,7 +134,16 @@ def diff_paths(old: Path, new: Path) -> DiffResult:
     before, after = compact(old_report), compact(new_report)
     changes = tuple(changes_between(before, after, model=label))
     return DiffResult(str(old), str(new), [ModelDiff(label, "changed" if changes else "unchanged", before, after,
-                                                     changes)])
+                                                     changes)], different_models=(old_id, new_id))
+
+
+def different_models_warning(result: DiffResult) -> str | None:
+    """One sentence when the two reports are of two different models (their differences are not a change)."""
+    if result.different_models is None:
+        return None
+    old_id, new_id = result.different_models
+    return clean(f"Warning: comparing two different models ({old_id} and {new_id}); the differences below are "
+                 "between the models, not changes over time.")
 
 
 # -- rendering -----------------------------------------------------------------------------------------------------
@@ -170,7 +181,7 @@ def render_text(result: DiffResult) -> str:
         lines.extend(f"  - {m.model} (was {_brief(m.old)})" for m in removed)
     lines.append("")
     lines.append(_summary_line(result) if result.has_changes else "No changes. " + _summary_line(result))
-    return "\n".join(lines) + "\n"
+    return clean("\n".join(lines) + "\n")
 
 
 def _md(text: str) -> str:
@@ -195,11 +206,12 @@ def render_markdown(result: DiffResult) -> str:
         if models:
             lines += ["", f"### {title}", ""]
             lines.extend(f"- {_md(m.model)} ({_md(_brief(getattr(m, key)))})" for m in models)
-    return "\n".join(lines) + "\n"
+    return clean("\n".join(lines) + "\n")
 
 
 def render_json(result: DiffResult) -> str:
-    return json.dumps({"schema": DIFF_SCHEMA, "old": result.old_label, "new": result.new_label,
-                       "counts": result.counts(),
-                       "models": [m.to_dict() for m in result.models if m.status != "unchanged"]},
-                      indent=2, ensure_ascii=False) + "\n"
+    document = {"schema": DIFF_SCHEMA, "old": result.old_label, "new": result.new_label, "counts": result.counts(),
+                "models": [m.to_dict() for m in result.models if m.status != "unchanged"]}
+    if result.different_models is not None:
+        document["different_models"] = list(result.different_models)
+    return clean(json.dumps(document, indent=2, ensure_ascii=False) + "\n")

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from auditor.render import clean
+
 HISTORY_DIR = "history"
 HISTORY_SCHEMA = "auditor.history/1"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -42,6 +44,37 @@ def as_of(report: dict[str, Any]) -> str | None:
     return audited if isinstance(audited, str) else None
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def day(value: Any) -> str | None:
+    """The YYYY-MM-DD part of an ISO date or timestamp; None for anything else."""
+    return value[:10] if isinstance(value, str) and _DATE.match(value) else None
+
+
+def report_commit_date(report: dict[str, Any]) -> str | None:
+    """The date of the audited commit as the report shows it (the Hub's lastModified of that revision); None when
+    the evidence gave none. Never the audit date or the snapshot's compile date."""
+    model = report.get("model") if isinstance(report.get("model"), dict) else {}
+    card = report.get("card") if isinstance(report.get("card"), dict) else {}
+    return day(model.get("commit_date")) or day(card.get("last_modified"))
+
+
+def evidence_commit_date(evidence: dict[str, Any]) -> str | None:
+    """The commit date stored evidence shows for its state: the Hub's lastModified; for snapshot facts the date of
+    the provenance entry that names the audited commit, else the newest entry dated by a commit (`date_basis:
+    commit`) — never one dated by when a page was consulted, never the compile date."""
+    if day(evidence.get("last_modified")):
+        return day(evidence.get("last_modified"))
+    revision = str(evidence.get("revision") or "")
+    dated = [(entry, day(entry.get("date"))) for entry in evidence.get("provenance") or ()
+             if isinstance(entry, dict) and entry.get("date_basis") == "commit" and day(entry.get("date"))]
+    naming = [date for entry, date in dated if revision and revision[:7] in str(entry.get("url") or "")]
+    if naming:
+        return max(naming)
+    return max((date for _, date in dated), default=None)
+
+
 def compact(report: dict[str, Any]) -> dict[str, Any]:
     """One history row: what a report concluded, without its evidence."""
     model = report.get("model") or {}
@@ -51,6 +84,7 @@ def compact(report: dict[str, Any]) -> dict[str, Any]:
         "schema": HISTORY_SCHEMA,
         "model": model.get("id"),
         "date": as_of(report),
+        "commit_date": report_commit_date(report),
         "audited_at": report.get("audited_at"),
         "source": report.get("source"),
         "snapshot_date": report.get("snapshot_date"),
@@ -220,6 +254,80 @@ def timeline(history_rows: Iterable[dict[str, Any]]) -> list[Change]:
     for previous, current in zip(rows, rows[1:], strict=False):
         out.extend(changes_between(previous, current))
     return out
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened to a model as a reader tells it: a headline (a license change, say) and what came
+    with it (the classification and the criteria it moved), dated by the commit the evidence shows (None: no date
+    was read — never the date of the audit or of the snapshot's compilation)."""
+
+    model: str
+    date: str | None
+    headline: Change
+    with_it: tuple[Change, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "date": self.date, "kind": self.headline.kind,
+                "sentence": self.headline.sentence, "field": self.headline.field, "before": self.headline.before,
+                "after": self.headline.after,
+                "with_it": [{"kind": c.kind, "field": c.field, "before": c.before, "after": c.after,
+                             "sentence": c.sentence} for c in self.with_it]}
+
+
+# What heads an event, in order: a license change explains everything else that changed with it.
+HEADLINE_KINDS = ("license", "identified-license", "effective-license", "classification", "revision")
+
+
+def grouped(changes: list[Change], model: str, date: str | None) -> list[Event]:
+    """The changes between two rows as events: the most telling change heads one event, the rest listed under it;
+    without a headline (only criteria moved, e.g. after a criteria release) each change is its own event."""
+    headline = next((c for kind in HEADLINE_KINDS for c in changes if c.kind == kind), None)
+    if headline is None:
+        return [Event(model, date, change) for change in changes]
+    return [Event(model, date, headline, tuple(c for c in changes if c is not headline))]
+
+
+def events(history_rows: Iterable[dict[str, Any]]) -> list[Event]:
+    """One model's rows as dated events, oldest first: what it was first recorded as, then each change."""
+    rows = sorted((r for r in history_rows if isinstance(r, dict)), key=lambda r: str(r.get("date") or ""))
+    if not rows:
+        return []
+    first = rows[0]
+    model = str(first.get("model"))
+    opening = Change(model, day(first.get("commit_date")), "first-audit", "", None, first.get("classification"),
+                     f"first recorded: classified {show(first.get('classification'))}, "
+                     f"license {license_label(first)}")
+    out = [Event(model, opening.date, opening)]
+    for previous, current in zip(rows, rows[1:], strict=False):
+        date = day(current.get("commit_date"))
+        out.extend(grouped(changes_between(previous, current, model=model, date=date or ""), model, date))
+    return out
+
+
+def consequence_lines(with_it: tuple[Change, ...]) -> list[str]:
+    """What came with a headline, one line each; criteria that moved the same way share a line."""
+    lines = [c.sentence for c in with_it if c.kind != "criterion"]
+    moves: dict[tuple[str, str], list[str]] = {}
+    for c in with_it:
+        if c.kind == "criterion":
+            moves.setdefault((show(c.before), show(c.after)), []).append(c.field)
+    criteria_lines = [f"{', '.join(ids)}: {before} → {after}" for (before, after), ids in moves.items()]
+    revision = [line for line in lines if line.startswith("new revision")]
+    return [line for line in lines if line not in revision] + criteria_lines + revision
+
+
+def render_events(model: str, timeline_events: list[Event], markdown: bool = False) -> str:
+    """The history as a reader sees it: one line per event, what came with it indented under it."""
+    if markdown:
+        lines = [f"## History of {model}", "", "Dates are those of the commits the evidence shows.", ""]
+    else:
+        lines = [f"History of {model} (dates are those of the commits the evidence shows):"]
+    for event in timeline_events:
+        when = event.date or "undated"
+        lines.append(f"- {when}: {event.headline.sentence}" if markdown else f"  {when:<10}  {event.headline.sentence}")
+        lines.extend(f"  - {line}" if markdown else f"{'':14}- {line}" for line in consequence_lines(event.with_it))
+    return clean("\n".join(lines) + "\n")
 
 
 def recent_changes(histories: dict[str, list[dict[str, Any]]] | Path, limit: int | None = 100,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from auditor import callable_module
 from auditor.diff import iter_report_files
 from auditor.errors import AuditError, HubUnreachable, UsageError
 from auditor.history import Change, append_history, changes_between, compact
@@ -166,3 +167,6 @@ def summary_lines(result: RescoreResult) -> list[str]:
     if result.written and result.history_rows:
         lines.append(f"History: {result.history_rows} row(s) appended under {result.reports_dir / 'history'}.")
     return lines
+
+
+callable_module(__name__, rescore)  # `auditor.rescore(...)` calls rescore(): the public API, see auditor/__init__.py

@@ -171,3 +171,64 @@ def test_a_token_in_a_usage_error_is_masked():
     result = run_cli("gpt2", "hf_SecretTokenValue123")
     assert result.returncode == 2
     assert "hf_SecretTokenValue123" not in result.stderr
+
+
+def test_bare_audit_prints_help_and_exits_2():
+    result = run_cli()
+    assert result.returncode == 2
+    assert "Usage: audit" in result.stderr and "Commands:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_command_group_without_a_command_prints_its_help_and_exits_2():
+    result = run_cli("site")
+    assert result.returncode == 2 and "build" in result.stderr
+
+
+def test_criteria_view_does_not_tell_the_reader_about_editing_files():
+    for args in ((), ("--format", "markdown")):
+        result = run_cli("criteria", *args)
+        assert result.returncode == 0, result.stderr
+        assert "persons-groups" in result.stdout
+        assert "edit by hand" not in result.stdout
+
+
+def test_text_view_says_gated_in_words():
+    result = run_cli("meta-llama/Llama-2-13b-hf", env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    gated = next(line for line in result.stdout.splitlines() if "Gated" in line)
+    assert gated.split("Gated", 1)[1].strip(" │") == "manual"
+    assert "False" not in result.stdout and "None" not in result.stdout
+
+
+def test_diff_of_two_different_models_warns(tmp_path):
+    from auditor.paths import data_dir
+
+    reports = data_dir("reports")
+    old, new = reports / "meta-llama" / "Llama-2-7b-hf.json", reports / "tiiuae" / "falcon-7b.json"
+    result = run_cli("diff", str(old), str(new))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("Warning: comparing two different models (meta-llama/Llama-2-7b-hf and "
+                                    "tiiuae/falcon-7b)")
+    same = run_cli("diff", str(old), str(old))
+    assert same.returncode == 0 and same.stderr == ""
+    as_json = json.loads(run_cli("diff", str(old), str(new), "--format", "json").stdout)
+    assert as_json["different_models"] == ["meta-llama/Llama-2-7b-hf", "tiiuae/falcon-7b"]
+
+
+def test_batch_error_lines_strip_terminal_escapes(tmp_path):
+    ids = tmp_path / "ids.txt"
+    ids.write_text("acme/\x1b[2Jwipe\x9b31m\n", encoding="utf-8")
+    result = run_cli("batch", str(ids), "--out", str(tmp_path / "out"), "--offline")
+    assert result.returncode == 1, result.stderr
+    assert "not a valid repository id" in result.stderr
+    assert "\x1b" not in result.stderr and "\x9b" not in result.stderr
+
+
+def test_shell_completion_script_and_protocol():
+    script = run_cli("--show-completion", "bash")
+    assert script.returncode == 0 and "_audit_completion" in script.stdout
+    done = run_cli(env={"_AUDIT_COMPLETE": "complete_bash", "COMP_WORDS": "audit tr", "COMP_CWORD": "1"})
+    assert done.returncode == 0 and done.stdout.split() == ["tree"]
+    options = run_cli(env={"_AUDIT_COMPLETE": "complete_bash", "COMP_WORDS": "audit batch --pro", "COMP_CWORD": "2"})
+    assert options.stdout.split() == ["--progress"]

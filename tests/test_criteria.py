@@ -43,7 +43,7 @@ def test_every_criterion_has_rationale_remediation_and_decision_rules():
 
 def test_generated_docs_are_current():
     committed = (ROOT / "docs" / "criteria.md").read_text(encoding="utf-8")
-    assert committed == criteria_markdown(), "run: audit criteria --format markdown > docs/criteria.md"
+    assert committed == criteria_markdown(), "run: python -m auditor.docs criteria"
 
 
 def test_ruff_is_clean():

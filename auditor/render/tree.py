@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
+from auditor.render import printable
+
 CLASS_STYLES = {"open-source": "green", "open-weights": "cyan", "restricted": "red", "closed": "red",
                 "unknown": "bright_black"}
 # How a derivative relates to the base drawn under it ("fine-tune of X").
@@ -34,7 +36,7 @@ class _View:
 
 
 def _facts(node: dict[str, Any]) -> str:
-    parts = [node.get("license") or "license ?"]
+    parts = [node.get("license") or "license not known"]
     parts.append(node.get("classification") or "not audited")
     if node.get("gated"):
         parts.append(f"gated ({node['gated']})" if isinstance(node["gated"], str) else "gated")
@@ -65,6 +67,7 @@ def _counts(node: dict[str, Any]) -> str:
 
 
 def render_text(data: dict[str, Any], console: Console) -> None:
+    data = printable(data)
     view = _View(data)
     root = view.nodes[view.root]
     tree = Tree(_label(root))
@@ -146,6 +149,7 @@ def _mermaid_text(value: str) -> str:
 
 def render_mermaid(data: dict[str, Any]) -> str:
     """A mermaid flowchart, bases on top; conflicting edges dashed."""
+    data = printable(data)
     ids = {n["id"]: f"n{i}" for i, n in enumerate(data["nodes"])}
     lines = ["flowchart TD"]
     for node in data["nodes"]:
@@ -170,6 +174,7 @@ def _dot_text(value: str) -> str:
 
 def render_dot(data: dict[str, Any]) -> str:
     """Graphviz DOT, bases on top; conflicting edges dashed red."""
+    data = printable(data)
     lines = ["digraph lineage {", "  rankdir=TB;", '  node [shape=box, fontname="Helvetica"];']
     for node in data["nodes"]:
         extra = ", penwidth=2" if node["id"] == data["graph"]["root"] else ""
@@ -183,4 +188,4 @@ def render_dot(data: dict[str, Any]) -> str:
 
 
 def render_json(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    return json.dumps(printable(data), indent=2, ensure_ascii=False, default=str) + "\n"

@@ -1,0 +1,28 @@
+"""Every criterion as Markdown: `audit criteria` and docs/criteria.md."""
+
+from __future__ import annotations
+
+from auditor.criteria import criteria_version, load_criteria
+
+
+def criteria_markdown(generated_note: bool = True) -> str:
+    """Every criterion as Markdown. `generated_note`: say the file is generated (docs/criteria.md), not the
+    terminal view."""
+    out = ["# Criteria", ""]
+    if generated_note:
+        out += ["Generated from `criteria/*.yaml` by `python -m auditor.docs criteria`; do not edit by hand.", ""]
+    out += [f"Criteria version: `{criteria_version().split('+')[0]}`", ""]
+    for c in load_criteria():
+        out += [f"## `{c.id}` — {c.title}", "", f"*Implements:* {c.implements}  ", f"*Asks:* {c.question}  ",
+                f"*Version:* {c.version}", ""]
+        if c.reads:
+            out += ["**Reads:** " + "; ".join(c.reads), ""]
+        if c.fails_on or c.partial_on or c.notes_on:
+            facts = [f"fails on `{', '.join(c.fails_on)}`" if c.fails_on else "",
+                     f"partial on `{', '.join(c.partial_on)}`" if c.partial_on else "",
+                     f"notes `{', '.join(c.notes_on)}`" if c.notes_on else ""]
+            out += ["**License facts:** " + "; ".join(f for f in facts if f), ""]
+        out += ["**How it is decided:**", ""]
+        out += [f"- `{status}`: {rule}" for status, rule in c.decision.items()]
+        out += ["", f"**Why:** {c.rationale}", "", f"**Remediation:** {c.remediation}", ""]
+    return "\n".join(out)
