@@ -276,16 +276,17 @@ def site_build_command(
     out: Annotated[Path, out_option("Directory to write the site to (replaced if it is a site).")],
     base_url: Annotated[str | None, typer.Option(help="Public address of the site, for the badge snippets.",
                                                  show_default=False)] = None,
+    progress: ProgressOption = ProgressMode.auto,
     quiet: QuietOption = False,
 ) -> None:
     """Build the static site: comparison table, a page per model, criterion and license, JSON API, badges."""
     from auditor.site.build import build_site
 
     try:
-        result = build_site(reports, out, base_url=base_url)
+        result = build_site(reports, out, base_url=base_url, progress=choose_progress(progress.value, quiet=quiet))
     except AuditError as exc:
         fail(exc)
-    if quiet:
+    if quiet or progress is ProgressMode.json:
         return
     for problem in result.skipped[:10]:
         say(f"  skipped {problem}")

@@ -144,3 +144,17 @@ def test_batch_on_a_terminal_shows_a_progress_bar(tmp_path: Path) -> None:
     assert "1 failed · 0 requests · 0 rate-limit pauses" in shown  # offline: no request at all
     assert "ETA" in shown
     assert "Audited 2, kept 0 finished earlier, 1 could not be audited." in shown
+
+
+def test_site_build_progress_json_emits_one_object_per_model_page(tmp_path: Path, capsys) -> None:
+    from auditor.cli import main
+    from auditor.paths import data_dir
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["site", "build", str(data_dir("reports")), "--out", str(tmp_path / "site"), "--progress", "json"])
+    assert exit_info.value.code == 0
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    built = {path.relative_to(tmp_path / "site" / "models").with_suffix("").as_posix()
+             for path in (tmp_path / "site" / "models").rglob("*.html")}
+    assert {line["item"] for line in lines} <= built and len(lines) == lines[-1]["total"] == lines[-1]["done"]
+    assert {line["progress"] for line in lines} == {"Model pages"}

@@ -43,6 +43,7 @@ from auditor.criteria import CONTRACT_IDS, criteria_version, load_criteria
 from auditor.errors import UsageError
 from auditor.licenses.knowledge import load_knowledge
 from auditor.paths import data_dir
+from auditor.progress import NullProgress, ProgressSink
 from auditor.render.badge import classification_badge
 from auditor.site import changes as site_changes
 from auditor.site.families import Derivative, LineageIndex, Member, build_index, read_lineage
@@ -370,8 +371,11 @@ class SitePages:
 
 # -- the build -----------------------------------------------------------------------------------------------------
 def build_site(reports_dir: Path, out_dir: Path, *, base_url: str | None = None, page_size: int = PAGE_SIZE,
-               workers: int | None = None, sections: Sequence[SiteSection] = ()) -> SiteResult:
+               workers: int | None = None, sections: Sequence[SiteSection] = (),
+               progress: ProgressSink | None = None) -> SiteResult:
     """Build the site from every report below `reports_dir` into `out_dir` (replaced only if a site built here).
+
+    `progress` hears of each model page as it is written (the CLI's bar or JSON lines).
 
     Model pages are rendered by `workers` processes (default: one per core when there are many models).
     `sections` add pages of their own (and a navigation entry each), e.g. the census. SIGTERM during the build
@@ -391,7 +395,7 @@ def build_site(reports_dir: Path, out_dir: Path, *, base_url: str | None = None,
         try:
             writer = _Writer(staging)
             build = _Build(writer, summaries, base_url, page_size, reports_dir, tuple(sections))
-            pages = build.run(workers)
+            pages = build.run(workers, progress or NullProgress())
             writer.write(SITE_MARKER, "Built by `audit site build`; a rebuild replaces this directory.\n")
             _swap_in(staging, out_dir)
         except BaseException:
@@ -463,21 +467,28 @@ def _render_models(jobs: list[tuple[str, Path, tuple[Derivative, ...]]], shared:
 
 
 def _render_all_models(jobs: list[tuple[str, Path, tuple[Derivative, ...]]], shared: _Shared,
-                       workers: int | None) -> tuple[int, int]:
+                       workers: int | None, progress: ProgressSink) -> tuple[int, int]:
     if workers is None:
         workers = min(os.cpu_count() or 1, 8) if len(jobs) >= PARALLEL_FROM else 1
+    files = size = 0
     if workers <= 1:
-        return _render_models(jobs, shared)
+        for job in jobs:
+            done_files, done_bytes = _render_models([job], shared)
+            files, size = files + done_files, size + done_bytes
+            progress.advance(job[0])
+        return files, size
     chunk = max(1, -(-len(jobs) // (workers * 4)))
     chunks = [jobs[i:i + chunk] for i in range(0, len(jobs), chunk)]
-    files = size = 0
     # spawn, not fork: the caller may have threads (a test server, a progress bar) that fork would copy mid-state.
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_die_with_parent)
     try:
-        for done_files, done_bytes in pool.map(_render_models, chunks, [shared] * len(chunks)):
+        for done_chunk, (done_files, done_bytes) in zip(chunks, pool.map(_render_models, chunks,
+                                                                         [shared] * len(chunks)), strict=True):
             files += done_files
             size += done_bytes
+            for job in done_chunk:
+                progress.advance(job[0])
     except BaseException:
         _stop_workers(pool)
         raise
@@ -536,9 +547,13 @@ class _Build:
             nav=tuple((section.label, section.href) for section in sections))
         self.env = _renderer(self.shared)["env"]
 
-    def run(self, workers: int | None) -> int:
+    def run(self, workers: int | None, progress: ProgressSink) -> int:
         jobs = [(s.id, s.path, self.lineage.of(s.id)) for s in self.summaries]
-        files, size = _render_all_models(jobs, self.shared, workers)
+        progress.start(len(jobs), "Model pages")
+        try:
+            files, size = _render_all_models(jobs, self.shared, workers, progress)
+        finally:
+            progress.finish()
         self.writer.files += files
         self.writer.bytes += size
         rows = [s.row for s in self.summaries]
