@@ -313,18 +313,63 @@ def rescore_command(
         raise typer.Exit(EXIT_GATE_FAILED)
 
 
+def diff_side(target: str, options: dict) -> tuple[dict | None, str]:
+    """A diff argument: an existing file or directory (None: diff_paths reads it), else a model id audited now —
+    live, or from the snapshot when the Hub cannot be reached (the same fallback as `audit`)."""
+    if Path(target).exists() or not looks_like_repo_id(target):
+        return None, target
+    report = audit_with_fallback(target, None, **options)
+    return report, f"{report['model']['id']} ({'snapshot' if report.get('source') == 'snapshot' else 'live Hub'})"
+
+
+def looks_like_repo_id(target: str) -> bool:
+    """A valid Hub id that is not a path's shape (a missing `old.json` is a missing file, not a model)."""
+    from auditor.errors import InvalidRepoId
+
+    if target.endswith(".json"):
+        return False
+    try:
+        validate_repo_id(target)
+    except InvalidRepoId:
+        return False
+    return True
+
+
 @app.command("diff")
 def diff_command(
-    old: Annotated[Path, typer.Argument(help="The older report file, or directory of reports.")],
-    new: Annotated[Path, typer.Argument(help="The newer report file, or directory of reports.")],
+    old: Annotated[str, typer.Argument(help="The older report file or directory of reports, or a model id "
+                                            "(audited now).")],
+    new: Annotated[str, typer.Argument(help="The newer report file or directory of reports, or a model id "
+                                            "(audited now: `audit diff saved.json org/name` shows what changed "
+                                            "since).")],
     format: Annotated[Format, format_option()] = Format.text,
     exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when anything changed.")] = False,
+    token: TokenOption = None,
+    offline: OfflineOption = False,
 ) -> None:
     """What changed between two reports or two report directories: license, classification, criteria, revision."""
-    from auditor.diff import diff_paths, different_models_warning, render_json, render_markdown, render_text
+    from auditor.diff import (
+        diff_paths,
+        diff_reports,
+        different_models_warning,
+        load_report,
+        render_json,
+        render_markdown,
+        render_text,
+    )
 
+    options = {"offline": offline, "token": token, "follow_lineage": True, "max_depth": 32}
     try:
-        result = diff_paths(old, new)
+        (old_report, old_label), (new_report, new_label) = diff_side(old, options), diff_side(new, options)
+        if old_report is None and new_report is None:
+            result = diff_paths(Path(old), Path(new))
+        else:
+            if old_report is None and Path(old).is_dir() or new_report is None and Path(new).is_dir():
+                from auditor.errors import UsageError as BadInput
+
+                raise BadInput("A model id is compared with a report file, not with a directory of reports.")
+            result = diff_reports(old_report or load_report(Path(old)), new_report or load_report(Path(new)),
+                                  old_label, new_label)
     except AuditError as exc:
         fail(exc)
     warning = different_models_warning(result)

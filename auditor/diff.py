@@ -125,16 +125,21 @@ def diff_paths(old: Path, new: Path) -> DiffResult:
         if not old_reports and not new_reports:
             raise UsageError(f"Neither {old} nor {new} holds any audit report.")
         return diff_rows(old_reports, new_reports, str(old), str(new))
-    old_report, new_report = load_report(old), load_report(new)
+    return diff_reports(load_report(old), load_report(new), str(old), str(new))
+
+
+def diff_reports(old_report: dict[str, Any], new_report: dict[str, Any], old_label: str,
+                 new_label: str) -> DiffResult:
+    """Two reports (from files, or audited just now), compared whatever their model ids."""
     old_id, new_id = old_report["model"]["id"], new_report["model"]["id"]
     if old_id == new_id:
-        return diff_rows({old_id: old_report}, {new_id: new_report}, str(old), str(new))
+        return diff_rows({old_id: old_report}, {new_id: new_report}, old_label, new_label)
     # Two different models (e.g. a fine-tune against its base): compare them side by side under one label.
     label = f"{old_id} → {new_id}"
     before, after = compact(old_report), compact(new_report)
     changes = tuple(changes_between(before, after, model=label))
-    return DiffResult(str(old), str(new), [ModelDiff(label, "changed" if changes else "unchanged", before, after,
-                                                     changes)], different_models=(old_id, new_id))
+    return DiffResult(old_label, new_label, [ModelDiff(label, "changed" if changes else "unchanged", before, after,
+                                                       changes)], different_models=(old_id, new_id))
 
 
 def different_models_warning(result: DiffResult) -> str | None:

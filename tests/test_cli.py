@@ -232,3 +232,27 @@ def test_shell_completion_script_and_protocol():
     assert done.returncode == 0 and done.stdout.split() == ["tree"]
     options = run_cli(env={"_AUDIT_COMPLETE": "complete_bash", "COMP_WORDS": "audit batch --pro", "COMP_CWORD": "2"})
     assert options.stdout.split() == ["--progress"]
+
+
+def test_diff_a_saved_report_against_the_model_now(tmp_path):
+    saved = run_cli("acme/tiny-apache", "--format", "json")
+    assert saved.returncode == 0, saved.stderr
+    report = json.loads(saved.stdout)
+    report["classification"] = "restricted"  # what an earlier audit concluded
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(report), encoding="utf-8")
+    result = run_cli("diff", str(old), "acme/tiny-apache")
+    assert result.returncode == 0, result.stderr
+    assert "classification changed from restricted to open-source" in result.stdout
+    assert "acme/tiny-apache (live Hub)" in result.stdout
+    missing = run_cli("diff", str(old), str(tmp_path / "missing.json"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_diff_a_model_offline_answers_from_the_snapshot():
+    from auditor.paths import data_dir
+
+    saved = data_dir("reports") / "meta-llama" / "Llama-2-13b-hf.json"
+    result = run_cli("diff", str(saved), "meta-llama/Llama-2-13b-hf", "--offline")
+    assert result.returncode == 0, result.stderr
+    assert "meta-llama/Llama-2-13b-hf (snapshot)" in result.stdout
