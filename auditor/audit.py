@@ -1,39 +1,46 @@
-"""The single-model pipeline: hub → evidence → findings → verdicts → report."""
+"""The single-model pipeline: hub → evidence → probes → verdicts → report.
+
+`assess` is the one way from evidence and lineage to a classification: `audit`, `audit rescore` (through
+`score`) and `audit tree` (for every ancestor it draws) all go through it, so they cannot classify apart."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from auditor import callable_module
 from auditor.evidence import RepoEvidence
 from auditor.hub.base import Hub
-from auditor.judge import AuditInputs, judge
+from auditor.judge import AuditInputs, Verdict, classify, judge
 from auditor.licenses.identify import resolve_license
-from auditor.lineage import DEFAULT_MAX_DEPTH, AncestorCache, trace_ancestors
-from auditor.probes import LINEAGE, Finding
+from auditor.lineage import DEFAULT_MAX_DEPTH, AncestorCache, Lineage, trace_ancestors
 from auditor.repoid import validate_repo_id
-from auditor.report import Lineage, build_report
+from auditor.report import build_report
+
+
+@dataclass(frozen=True)
+class Assessment:
+    inputs: AuditInputs
+    verdicts: dict[str, Verdict]
+
+    @property
+    def classification(self) -> str:
+        return classify(self.inputs, self.verdicts)
+
+
+def assess(evidence: RepoEvidence, lineage: Lineage) -> Assessment:
+    """Evidence and its lineage → probes (each run once) → verdicts. Pure: no network."""
+    resolution = resolve_license(evidence)
+    if lineage.inherited:
+        resolution = resolution.with_inherited(list(lineage.inherited), [])
+    inputs = AuditInputs.build(evidence, resolution, lineage.unresolved())
+    return Assessment(inputs, judge(inputs))
 
 
 def score(evidence: RepoEvidence, lineage: Lineage, audited_at: str | None = None) -> dict[str, Any]:
     """Evidence (and its lineage) → report. Pure: no network; `audit rescore` uses it on stored evidence."""
-    resolution = resolve_license(evidence)
-    if lineage.inherited:
-        resolution = resolution.with_inherited(list(lineage.inherited), [])
-    inputs = AuditInputs.build(evidence, resolution, unresolved_ancestors(lineage))
-    verdicts = judge(inputs)
-    return build_report(inputs, verdicts, lineage, audited_at)
-
-
-# Lineage findings that leave inherited terms unknown: a license clause cannot pass while they stand.
-UNRESOLVED_KINDS = frozenset({"missing-base", "ancestor-license-unknown", "depth-limit"})
-
-
-def unresolved_ancestors(lineage: Lineage) -> tuple[Finding, ...]:
-    return tuple(
-        Finding(kind=f.kind, detail=f.detail, location=f.location or (f"lineage:{f.ancestor}" if f.ancestor else "lineage"),
-                evidence_kind=LINEAGE)
-        for f in lineage.findings if f.kind in UNRESOLVED_KINDS and f.severity in ("warning", "critical"))
+    assessment = assess(evidence, lineage)
+    return build_report(assessment.inputs, assessment.verdicts, lineage, audited_at)
 
 
 def audit(repo_id: str, revision: str | None = None, *, hub: Hub | None = None, token: str | None = None,

@@ -17,6 +17,8 @@ CONTRACT_IDS = (
     "license-distribution", "not-product-specific", "no-restriction-other-software", "technology-neutral",
     "data-transparency",
 )
+# The contract criteria judged on the license terms alone (the OSD clauses other than `source`).
+OSD_LICENSE_IDS = tuple(i for i in CONTRACT_IDS if i not in ("source", "data-transparency"))
 
 
 @dataclass(frozen=True)
@@ -29,13 +31,13 @@ class Criterion:
     question: str
     version: int
     evaluator: str
-    reads: tuple[str, ...]
-    decision: dict[str, str]
+    reads: tuple[str, ...]  # probe ids (auditor/probes/registry.py): the verdict depends on these outcomes
+    decision: dict[str, str]  # status -> the rule, in words (docs); the evaluator implements it
     rationale: str
     remediation: str
-    fails_on: tuple[str, ...] = ()
-    partial_on: tuple[str, ...] = ()
-    notes_on: tuple[str, ...] = ()
+    fails_on: tuple[str, ...] = ()  # license fact kinds that fail it (license-clause criteria)
+    notes_on: tuple[str, ...] = ()  # license fact kinds reported as notes
+    builds_on: tuple[str, ...] = ()  # criteria ids whose verdicts it reads (judged first)
 
     @property
     def in_contract(self) -> bool:
@@ -44,6 +46,10 @@ class Criterion:
 
 class CriteriaError(ValueError):
     pass
+
+
+_KEYS = {"id", "order", "section", "title", "implements", "question", "version", "evaluator", "reads", "decision",
+         "rationale", "remediation", "fails_on", "notes_on", "builds_on"}
 
 
 def criteria_dir() -> Path:
@@ -58,6 +64,9 @@ def load_criteria(directory: Path | None = None) -> tuple[Criterion, ...]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         if not isinstance(raw, dict) or raw.get("id") != path.stem:
             raise CriteriaError(f"{path.name}: 'id' must equal the file name")
+        unknown = sorted(set(raw) - _KEYS)
+        if unknown:  # a key nothing reads would look like a rule while deciding nothing
+            raise CriteriaError(f"{path.name}: unknown keys {', '.join(unknown)}")
         try:
             out.append(Criterion(
                 id=raw["id"], order=int(raw["order"]), section=str(raw["section"]), title=str(raw["title"]),
@@ -65,8 +74,8 @@ def load_criteria(directory: Path | None = None) -> tuple[Criterion, ...]:
                 evaluator=str(raw["evaluator"]), reads=tuple(str(r) for r in raw.get("reads") or ()),
                 decision={str(k): str(v) for k, v in (raw.get("decision") or {}).items()},
                 rationale=str(raw["rationale"]).strip(), remediation=str(raw["remediation"]).strip(),
-                fails_on=tuple(raw.get("fails_on") or ()), partial_on=tuple(raw.get("partial_on") or ()),
-                notes_on=tuple(raw.get("notes_on") or ()),
+                fails_on=tuple(raw.get("fails_on") or ()), notes_on=tuple(raw.get("notes_on") or ()),
+                builds_on=tuple(str(b) for b in raw.get("builds_on") or ()),
             ))
         except KeyError as exc:
             raise CriteriaError(f"{path.name}: missing {exc.args[0]!r}") from None

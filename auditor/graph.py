@@ -18,14 +18,15 @@ from typing import Any
 
 import networkx as nx
 
+from auditor.bases import FOUND_IN_CARD
 from auditor.evidence import RepoEvidence
 from auditor.hub.base import ChildModel, Hub
 from auditor.licenses.identify import BindingTerms
 from auditor.licenses.knowledge import LicenseInfo, load_knowledge
 from auditor.lineage import (
     DEFAULT_MAX_DEPTH,
-    FOUND_IN_CARD,
     AncestorCache,
+    Lineage,
     license_conflict,
     own_terms,
     restrictive_fact_kinds,
@@ -33,7 +34,6 @@ from auditor.lineage import (
     with_policies,
 )
 from auditor.repoid import validate_repo_id
-from auditor.report import Lineage
 
 DEFAULT_CHILD_LIMIT = 50  # derivatives listed per node: a popular base has tens of thousands
 DEFAULT_DOWN_DEPTH = 1
@@ -60,7 +60,7 @@ def build_tree(hub: Hub, repo_id: str, *, up: bool = True, down: bool = True, de
                    classification=report["classification"], gated=evidence.gated, downloads=evidence.downloads,
                    missing=False)
     if up:
-        _add_ancestors(graph, hub, evidence, lineage, cache)
+        _add_ancestors(graph, hub, evidence, lineage, cache, up_depth)
     if down:
         binding = [t.license for t in _binding_terms(evidence, lineage)]
         _add_descendants(graph, hub, repo_id, binding, down_depth, limit)
@@ -86,7 +86,7 @@ def _binding_terms(evidence: RepoEvidence, lineage: Lineage) -> tuple[BindingTer
 
 # -- up -----------------------------------------------------------------------------------------------------------------
 def _add_ancestors(graph: nx.DiGraph, hub: Hub, evidence: RepoEvidence, lineage: Lineage,
-                   cache: AncestorCache) -> None:
+                   cache: AncestorCache, max_depth: int) -> None:
     found_in = {a.id: a.found_in for a in lineage.ancestors}
     for a in lineage.ancestors:
         entry = cache.entry(hub, a.id)
@@ -101,7 +101,7 @@ def _add_ancestors(graph: nx.DiGraph, hub: Hub, evidence: RepoEvidence, lineage:
                        conflict=_edge_conflict(hub, cache, evidence, base, derivative))
     for a in lineage.ancestors:
         if not graph.nodes[a.id]["missing"]:
-            graph.nodes[a.id]["classification"] = _ancestor_classification(graph, hub, cache, a.id)
+            graph.nodes[a.id]["classification"] = _ancestor_classification(hub, cache, a.id, max_depth - a.depth)
 
 
 def _own_licenses(hub: Hub, cache: AncestorCache, evidence: RepoEvidence, repo_id: str) -> list[LicenseInfo]:
@@ -119,24 +119,18 @@ def _edge_conflict(hub: Hub, cache: AncestorCache, evidence: RepoEvidence, base:
                             _own_licenses(hub, cache, evidence, base)) is not None
 
 
-def _ancestor_classification(graph: nx.DiGraph, hub: Hub, cache: AncestorCache, repo_id: str) -> str | None:
-    """The pipeline's classification of an ancestor, on its light read plus the terms of its own ancestors."""
-    from auditor.judge import AuditInputs, classify, judge
+def _ancestor_classification(hub: Hub, cache: AncestorCache, repo_id: str, max_depth: int) -> str | None:
+    """The pipeline's classification of an ancestor (`assess`, as `audit` runs it), on its light read and its own
+    lineage, walked through the cache up to where the audited model's walk stopped (no further reads)."""
+    from auditor.audit import assess
 
     def compute() -> str | None:
         entry = cache.entry(hub, repo_id)
-        if entry.evidence is None or entry.resolution is None:
+        if entry.evidence is None:
             return None
-        older = [cache.entry(hub, a).resolution for a in nx.ancestors(graph, repo_id)
-                 if graph.nodes[a].get("role") == ROLE_ANCESTOR]
-        inherited = [BindingTerms(t.license, "inherited", "lineage", None, None) for res in older if res
-                     for t in res.terms if t.source != "inherited"]
-        inputs = AuditInputs.build(entry.evidence, entry.resolution.with_inherited(inherited, []))
-        return classify(inputs, judge(inputs))
+        return assess(entry.evidence, trace_ancestors(hub, entry.evidence, max_depth, cache)).classification
 
-    key = ("classification", getattr(hub, "source", "hub"), repo_id,
-           ",".join(sorted(nx.ancestors(graph, repo_id))))
-    return cache.memo(key, compute)  # type: ignore[no-any-return]
+    return cache.memo(("classification", getattr(hub, "source", "hub"), repo_id, str(max_depth)), compute)  # type: ignore[no-any-return]
 
 
 # -- down ---------------------------------------------------------------------------------------------------------------

@@ -1,8 +1,7 @@
 """Lineage: walk a model's bases up to the roots; the terms of every ancestor bind its derivatives.
 
-Bases come from the card's `base_model` (string or list) and `base_model_relation`; when the card names none,
-from `adapter_config.json` (`base_model_name_or_path`) or from card prose ("fine-tuned from <id or Hub URL>"),
-which is reported as an `undeclared-base`. Ancestors are read once per run through a shared, thread-safe
+Where a model names its bases is read by auditor/bases.py; a base named only in adapter_config.json or card prose
+is reported here as an `undeclared-base`. Ancestors are read once per run through a shared, thread-safe
 `AncestorCache`, with the Hub's light read (model info, plus a license text only when the card names no license).
 
 Findings along the chain: `license-conflict` (a derivative declaring terms more permissive than an ancestor's),
@@ -17,179 +16,76 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import networkx as nx
 
+from auditor.bases import (
+    FOUND_IN_ADAPTER_CONFIG,
+    FOUND_IN_CARD,
+    FOUND_IN_PROSE,
+    BaseLink,
+    Bases,
+    bases_of,
+)
 from auditor.card import as_str_list, card_value, readme
+from auditor.criteria import OSD_LICENSE_IDS
 from auditor.errors import AuditError, HubUnreachable
 from auditor.evidence import READ_OK, READ_TOO_LARGE, RepoEvidence
 from auditor.hub.base import Hub
 from auditor.licenses.identify import BindingTerms, LicenseResolution, resolve_license
 from auditor.licenses.knowledge import LicenseFact, LicenseInfo
-from auditor.probes.publication import config_of
-from auditor.repoid import validate_repo_id
-from auditor.report import Ancestor, Lineage, LineageFinding
+from auditor.probes import LINEAGE, Finding
+from auditor.vocabulary import Severity
 
 DEFAULT_MAX_DEPTH = 32
-RELATIONS = ("adapter", "merge", "quantized", "finetune")
-FOUND_IN_CARD, FOUND_IN_ADAPTER_CONFIG, FOUND_IN_PROSE = "card", "adapter-config", "card-prose"
-# Files that make a repo a quantisation when its card does not say (AutoGPTQ and AutoAWQ side configs).
-QUANTIZATION_FILES = ("quantize_config.json", "quant_config.json")
 # Terms a derivative states itself (not policies they pull in, not names met in prose).
 OWN_SOURCES = ("license-file", "card", "gate-text")
 _LICENSE_FILE = re.compile(r"^(licen[cs]e|copying|notice)([._-].*)?$", re.I)
-_PROSE_LIMIT = 200_000
 
 
-# -- where a model names its bases --------------------------------------------------------------------------------------
+# -- what the walk reports ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class BaseLink:
+class Ancestor:
     id: str
-    found_in: str  # card | adapter-config | card-prose
-    location: str  # "cardData.base_model", "adapter_config.json", "README.md#L12"
+    relation: str  # finetune | adapter | quantized | merge | unknown
+    depth: int
+    license: str | None  # the ancestor's identified license (SPDX / LicenseRef), else its declared id
+    declared: str | None = None
+    classification: str | None = None
+    named_by: str | None = None  # the derivative that names it as its base
+    found_in: str = "card"  # card | adapter-config | card-prose: where that derivative names it
 
 
 @dataclass(frozen=True)
-class Bases:
-    links: tuple[BaseLink, ...] = ()
-    relation: str = "finetune"
-    invalid: tuple[str, ...] = ()  # values named as a base that are not Hub model ids (local paths, junk)
-
-    @property
-    def ids(self) -> tuple[str, ...]:
-        return tuple(link.id for link in self.links)
-
-
-_URL_PAGES = ("tree", "blob", "resolve", "commit", "commits", "discussions", "raw")
-_HF_URL = re.compile(r"^(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/(?:models/)?", re.I)
+class LineageFinding:
+    kind: str  # license-conflict | undeclared-base | missing-base | cycle | depth-limit | ...
+    severity: str  # info | warning | critical
+    detail: str
+    ancestor: str | None = None
+    location: str | None = None
+    clause: str | None = None  # the ancestor license's clause behind the finding, e.g. "Llama 3.1 ... §1.b.i"
 
 
-def normalise_base_id(value: str) -> str | None:
-    """A Hub model id from a `base_model` value or URL, or None when it is not one (a local path, a dataset)."""
-    text = value.strip().strip("`'\"<>")
-    url = _HF_URL.match(text)
-    if url:
-        rest = text[url.end():]
-        if rest.split("/", 1)[0] in ("datasets", "spaces", "docs", "blog", "papers", "collections"):
-            return None
-        parts = [p for p in rest.split("?", 1)[0].split("#", 1)[0].split("/") if p]
-        if len(parts) >= 2 and parts[1] in _URL_PAGES:  # a page of a legacy id: huggingface.co/gpt2/tree/main
-            parts = parts[:1]
-        text = "/".join(parts[:2])
-    text = text.rstrip(".,;:)")
-    try:
-        return validate_repo_id(text)
-    except AuditError:
-        return None
+# Lineage findings that leave inherited terms unknown: a license clause cannot pass while they stand.
+UNRESOLVED_KINDS = frozenset({"missing-base", "ancestor-license-unknown", "depth-limit"})
 
 
-def declared_bases(evidence: RepoEvidence) -> list[str]:
-    """The card's `base_model` ids (string or list), normalised; values that are not Hub ids are dropped."""
-    values, _ = as_str_list(card_value(evidence, "base_model"))
-    out = [normalise_base_id(v) for v in values]
-    return list(dict.fromkeys(b for b in out if b))
+@dataclass(frozen=True)
+class Lineage:
+    ancestors: tuple[Ancestor, ...] = ()
+    inherited: tuple[BindingTerms, ...] = ()  # terms of ancestors that bind this model
+    findings: tuple[LineageFinding, ...] = ()
+    ancestor_evidence: tuple[Any, ...] = field(default=(), compare=False)  # RepoEvidence, kept for snapshots
+    edges: tuple[tuple[str, str, str], ...] = ()  # (base, derivative, relation) for every link walked
 
-
-def is_quantized(evidence: RepoEvidence) -> bool:
-    """GPTQ/AWQ/bitsandbytes/... `quantization_config` in config.json, a GGUF file, or a quantiser's side config."""
-    config = config_of(evidence)
-    if config and isinstance(config.get("quantization_config"), dict):
-        return True
-    return any(p.endswith(".gguf") or p.rsplit("/", 1)[-1] in QUANTIZATION_FILES for p in evidence.file_paths())
-
-
-def is_adapter(evidence: RepoEvidence) -> bool:
-    return any(p == "adapter_config.json" or p.endswith("/adapter_config.json") for p in evidence.file_paths())
-
-
-def relation_of(evidence: RepoEvidence, n_bases: int) -> str:
-    """The card's `base_model_relation`, else the Hub's own, else inferred the way the Hub does."""
-    declared = card_value(evidence, "base_model_relation")
-    if isinstance(declared, str) and declared.strip().lower() in RELATIONS:
-        return declared.strip().lower()
-    hub_field = evidence.base_models_field or {}
-    if isinstance(hub_field.get("relation"), str) and hub_field["relation"] in RELATIONS:
-        return hub_field["relation"]
-    if is_adapter(evidence):
-        return "adapter"
-    if is_quantized(evidence):
-        return "quantized"
-    if n_bases > 1:
-        return "merge"
-    return "finetune"
-
-
-def adapter_base(evidence: RepoEvidence) -> tuple[str | None, str | None]:
-    """(Hub id, raw value) of adapter_config.json's `base_model_name_or_path`; the id is None for a local path."""
-    config = config_of(evidence, "adapter_config.json")
-    raw = config.get("base_model_name_or_path") if config else None
-    if not isinstance(raw, str) or not raw.strip():
-        return None, None
-    return normalise_base_id(raw), raw.strip()
-
-
-# Phrases that introduce a base in card prose. "trained on" is left out on purpose: it introduces datasets.
-_PROSE_CUE = re.compile(
-    r"\b(?:(?:fine[- ]?tuned|finetuned|quanti[sz]ed|distilled|adapted|converted|merged)\s+"
-    r"(?:version\s+of|from|upon|on\s+top\s+of)"
-    r"|(?:fine[- ]?tune|finetune|quanti[sz]ation|merge|gguf|gptq|awq|exl2)\s+(?:version\s+)?of"
-    r"|(?:lora|adapter)\s+(?:for|of|on)"
-    r"|based\s+(?:on|upon)|built\s+(?:on(?:\s+top\s+of)?|upon)|derived\s+from)\b", re.I)
-_PROSE_ID = re.compile(
-    r"https?://(?:www\.)?(?:huggingface\.co|hf\.co)/(?!datasets/|spaces/|docs/|blog/|papers/|collections/)"
-    r"(?P<url>[A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)?)"
-    r"|(?<![\w./:@-])(?P<bare>[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*[A-Za-z0-9_])(?![\w/])")
-_DATASET_AFTER = re.compile(r"\s*`?\)?\s*(?:dataset|corpus|data\b)", re.I)
-
-
-def prose_bases(evidence: RepoEvidence) -> tuple[list[str], int | None]:
-    """Bases the card's prose names ("a fine-tuned version of <id or Hub URL>"), with the README line."""
-    card = readme(evidence)
-    if card is None:
-        return [], None
-    body = card.body[:_PROSE_LIMIT]
-    datasets = set(as_str_list(card_value(evidence, "datasets"))[0])
-    for cue in _PROSE_CUE.finditer(body):
-        line_end = body.find("\n", cue.end())
-        window = body[cue.end(): min(cue.end() + 200, line_end if line_end >= 0 else len(body))]
-        found: list[str] = []
-        for match in _PROSE_ID.finditer(window):
-            if match.start() > 120 and not found:
-                break  # too far from the cue to be what it introduces
-            candidate = normalise_base_id(match.group("url") or match.group("bare"))
-            if not candidate or candidate in datasets or _DATASET_AFTER.match(window, match.end()):
-                continue
-            if candidate not in found:
-                found.append(candidate)
-            if not cue.group(0).lower().startswith("merge"):
-                break  # one base per cue, except "merge of A and B"
-        if found:
-            return found, card.body_offset + body.count("\n", 0, cue.start())
-    return [], None
-
-
-def bases_of(evidence: RepoEvidence) -> Bases:
-    """Where `evidence` says it comes from: the card first, then adapter_config.json, then card prose."""
-    values, _ = as_str_list(card_value(evidence, "base_model"))
-    links: list[BaseLink] = []
-    invalid: list[str] = []
-    for value in values:
-        base = normalise_base_id(value)
-        if base is None:
-            invalid.append(value[:120])
-        elif base not in [link.id for link in links]:
-            links.append(BaseLink(base, FOUND_IN_CARD, "cardData.base_model"))
-    declared = len(links)
-    adapter_id, adapter_raw = adapter_base(evidence)
-    if adapter_id and adapter_id not in [link.id for link in links]:
-        # An adapter only runs on the model it was trained on: that model's terms bind even if the card says else.
-        links.append(BaseLink(adapter_id, FOUND_IN_ADAPTER_CONFIG, "adapter_config.json#base_model_name_or_path"))
-    elif adapter_raw and not adapter_id and not links:
-        invalid.append(adapter_raw[:120])
-    if not links:
-        ids, line = prose_bases(evidence)
-        links.extend(BaseLink(i, FOUND_IN_PROSE, f"README.md#L{line}") for i in ids)
-    return Bases(tuple(links), relation_of(evidence, max(declared, len(links))), tuple(invalid))
+    def unresolved(self) -> tuple[Finding, ...]:
+        """The findings that leave inherited terms unknown, as probe input (auditor/probes/context.py)."""
+        return tuple(
+            Finding(kind=f.kind, detail=f.detail, evidence_kind=LINEAGE,
+                    location=f.location or (f"lineage:{f.ancestor}" if f.ancestor else "lineage"))
+            for f in self.findings
+            if f.kind in UNRESOLVED_KINDS and f.severity in (Severity.WARNING, Severity.CRITICAL))
 
 
 # -- the shared ancestor cache ------------------------------------------------------------------------------------------
@@ -280,7 +176,6 @@ def _unread_license_files(evidence: RepoEvidence) -> bool:
 def restrictive_fact_kinds() -> frozenset[str]:
     """Fact kinds that fail an OSD license criterion, read from criteria/*.yaml (so the two never drift apart)."""
     from auditor.criteria import load_criteria
-    from auditor.judge import OSD_LICENSE_IDS
 
     return frozenset(kind for c in load_criteria() if c.id in OSD_LICENSE_IDS for kind in c.fails_on)
 
@@ -370,67 +265,87 @@ class _Reached:
     cached: CachedRepo
 
 
+class _Walk:
+    """One breadth-first walk from a model up to its roots: the state the steps share."""
+
+    def __init__(self, hub: Hub, cache: AncestorCache, focal: str, max_depth: int) -> None:
+        self.hub, self.cache, self.focal, self.max_depth = hub, cache, focal, max_depth
+        self.up = nx.DiGraph()  # derivative -> base, the direction of the walk
+        self.up.add_node(focal)
+        self.reached: dict[str, _Reached] = {}
+        self.findings: list[LineageFinding] = []
+        self.edges: list[tuple[str, str, str]] = []
+        self.queue: deque[tuple[str, Bases, int]] = deque()
+        self.depth_limited = False
+
+    def run(self, bases: Bases) -> None:
+        self.queue.append((self.focal, bases, 0))
+        while self.queue:
+            child, bases, depth = self.queue.popleft()
+            self.findings.extend(_declaration_findings(child, bases, child == self.focal))
+            for link in bases.links:
+                self.follow(child, link, bases.relation, depth)
+
+    def _link(self, child: str, base_id: str, relation: str) -> None:
+        self.up.add_edge(child, base_id, relation=relation)
+        self.edges.append((base_id, child, relation))
+
+    def follow(self, child: str, link: BaseLink, relation: str, depth: int) -> None:
+        """One base named by `child` at `depth`: checked for loops and the depth limit, read, and queued."""
+        base_id = link.id
+        if base_id == child or (base_id in self.up and nx.has_path(self.up, base_id, child)):
+            self.findings.append(LineageFinding(
+                "cycle", "warning", f"{child} names {base_id} as its base, but {base_id} already descends from "
+                f"{child}: the chain loops, and the walk stops there.", ancestor=base_id, location=link.location))
+            return
+        if base_id in self.up:  # reached before along another path (a merge of relatives): link it, read it once
+            self._link(child, base_id, relation)
+            return
+        if depth + 1 > self.max_depth:
+            self._depth_limit(child, link)
+            return
+        cached = self.cache.entry(self.hub, base_id)
+        self._link(child, base_id, relation)
+        self.reached[base_id] = _Reached(_ancestor(base_id, relation, depth + 1, child, link, cached), cached)
+        if cached.evidence is None:
+            reason = cached.error.message if cached.error else "it could not be read"
+            self.findings.append(LineageFinding(
+                "missing-base", "info" if link.found_in == FOUND_IN_PROSE else "warning",
+                f"{child} names {base_id} as its base, but it cannot be read: {reason.rstrip('.')}. Its terms are "
+                "unknown and not counted.", ancestor=base_id, location=link.location))
+            return
+        if cached.resolution is not None and not cached.resolution.terms:
+            self.findings.append(LineageFinding(
+                "ancestor-license-unknown", "warning", f"The license of {base_id} could not be identified; "
+                "whatever terms it imposes on its derivatives are not counted.", ancestor=base_id))
+        self.queue.append((base_id, cached.bases, depth + 1))
+
+    def _depth_limit(self, child: str, link: BaseLink) -> None:
+        if self.depth_limited:
+            return
+        self.depth_limited = True
+        self.findings.append(LineageFinding(
+            "depth-limit", "warning", f"The walk stopped at depth {self.max_depth}: {child} names {link.id} as its "
+            "base, and it and any older ancestors were not read; their terms are not counted.", ancestor=link.id,
+            location=link.location))
+
+    def inherited(self) -> tuple[BindingTerms, ...]:
+        return tuple(
+            BindingTerms(term.license, "inherited", f"lineage:{rid}", None, rid)
+            for rid, r in self.reached.items() if r.cached.resolution is not None
+            for term in r.cached.resolution.terms if term.source != "inherited")
+
+
 def trace_ancestors(hub: Hub, evidence: RepoEvidence, max_depth: int = DEFAULT_MAX_DEPTH,
                     cache: AncestorCache | None = None) -> Lineage:
     """Walk from `evidence` up to the roots (breadth first, nearest depth wins) and check the chain."""
-    cache = cache or AncestorCache()
-    focal = evidence.repo_id
-    up = nx.DiGraph()  # derivative -> base, the direction of the walk
-    up.add_node(focal)
-    reached: dict[str, _Reached] = {}
-    findings: list[LineageFinding] = []
-    edges: list[tuple[str, str, str]] = []
+    walk = _Walk(hub, cache or AncestorCache(), evidence.repo_id, max_depth)
     focal_bases = bases_of(evidence)
-    queue: deque[tuple[str, Bases, int]] = deque([(focal, focal_bases, 0)])
-    depth_limited = False
-    while queue:
-        child, bases, depth = queue.popleft()
-        findings.extend(_declaration_findings(child, bases, child == focal))
-        for link in bases.links:
-            base_id = link.id
-            if base_id == child or (base_id in up and nx.has_path(up, base_id, child)):
-                findings.append(LineageFinding(
-                    "cycle", "warning", f"{child} names {base_id} as its base, but {base_id} already descends from "
-                    f"{child}: the chain loops, and the walk stops there.", ancestor=base_id, location=link.location))
-                continue
-            if base_id in up:  # reached before along another path (a merge of relatives): link it, read it once
-                up.add_edge(child, base_id, relation=bases.relation)
-                edges.append((base_id, child, bases.relation))
-                continue
-            if depth + 1 > max_depth:
-                if not depth_limited:
-                    depth_limited = True
-                    findings.append(LineageFinding(
-                        "depth-limit", "warning", f"The walk stopped at depth {max_depth}: {child} names {base_id} "
-                        "as its base, and it and any older ancestors were not read; their terms are not counted.",
-                        ancestor=base_id, location=link.location))
-                continue
-            cached = cache.entry(hub, base_id)
-            up.add_edge(child, base_id, relation=bases.relation)
-            edges.append((base_id, child, bases.relation))
-            reached[base_id] = _Reached(_ancestor(base_id, bases.relation, depth + 1, child, link, cached), cached)
-            if cached.evidence is None:
-                reason = cached.error.message if cached.error else "it could not be read"
-                severity = "info" if link.found_in == FOUND_IN_PROSE else "warning"
-                findings.append(LineageFinding(
-                    "missing-base", severity, f"{child} names {base_id} as its base, but it cannot be read: "
-                    f"{reason.rstrip('.')}. Its terms are unknown and not counted.", ancestor=base_id,
-                    location=link.location))
-                continue
-            if cached.resolution is not None and not cached.resolution.terms:
-                findings.append(LineageFinding(
-                    "ancestor-license-unknown", "warning", f"The license of {base_id} could not be identified; "
-                    "whatever terms it imposes on its derivatives are not counted.", ancestor=base_id))
-            queue.append((base_id, cached.bases, depth + 1))
-    ancestors = tuple(r.ancestor for r in reached.values())
-    inherited = tuple(
-        BindingTerms(term.license, "inherited", f"lineage:{rid}", None, rid)
-        for rid, r in reached.items() if r.cached.resolution is not None
-        for term in r.cached.resolution.terms if term.source != "inherited"
-    )
-    findings.extend(chain_findings(evidence, focal_bases, reached))
-    return Lineage(ancestors, inherited, tuple(findings),
-                   tuple(r.cached.evidence for r in reached.values() if r.cached.evidence is not None), tuple(edges))
+    walk.run(focal_bases)
+    findings = [*walk.findings, *chain_findings(evidence, focal_bases, walk.reached)]
+    reached = walk.reached.values()
+    return Lineage(tuple(r.ancestor for r in reached), walk.inherited(), tuple(findings),
+                   tuple(r.cached.evidence for r in reached if r.cached.evidence is not None), tuple(walk.edges))
 
 
 def _ancestor(base_id: str, relation: str, depth: int, child: str, link: BaseLink, cached: CachedRepo) -> Ancestor:
@@ -486,56 +401,77 @@ def chain_findings(evidence: RepoEvidence, bases: Bases, reached: dict[str, _Rea
                 f"{evidence.repo_id} {conflict.reason} ({rid}, depth {reached[rid].ancestor.depth}). A derivative "
                 f"cannot grant more than its base allows: the ancestor's terms still bind.",
                 ancestor=rid, location=own[0].location if own else "cardData.license", clause=conflict.clause))
-    findings.extend(_obligations(evidence, own_licenses, by_license, reached))
+    findings.extend(_obligations(evidence, own_licenses, by_license))
     findings.extend(_relicensed_quantizations(evidence, own_licenses, bases, reached))
     return findings
 
 
-def _obligations(evidence: RepoEvidence, own_licenses: list[LicenseInfo], by_license: dict[str, tuple[str, LicenseInfo]],
-                 reached: dict[str, _Reached]) -> list[LineageFinding]:
-    out: list[LineageFinding] = []
-    name = evidence.repo_id.rsplit("/", 1)[-1]
+def _notices(evidence: RepoEvidence) -> list[str]:
+    """The texts where a derivative shows required notices: its card and NOTICE files."""
     card = readme(evidence)
     notices = [card.body] if card else []
-    notices += [t.content for t in evidence.texts if t.content and t.status in (READ_OK, READ_TOO_LARGE)
-                and t.path.lower().startswith("notice")]
+    return notices + [t.content for t in evidence.texts if t.content and t.status in (READ_OK, READ_TOO_LARGE)
+                      and t.path.lower().startswith("notice")]
+
+
+def _naming(evidence: RepoEvidence, rid: str, lic: LicenseInfo, fact: LicenseFact, clause: str) -> LineageFinding | None:
+    prefix = _quoted(fact.summary)
+    name = evidence.repo_id.rsplit("/", 1)[-1]
+    if not prefix or name.lower().startswith(prefix.lower()):
+        return None
+    return LineageFinding("derivative-naming", "warning", f"{lic.name} (inherited from {rid}) requires a derivative's "
+                          f"name to begin with \"{prefix}\"; '{name}' does not.", ancestor=rid, location="id",
+                          clause=clause)
+
+
+def _attribution(notices: list[str], rid: str, lic: LicenseInfo, fact: LicenseFact,
+                 clause: str) -> LineageFinding | None:
+    phrase = _quoted(fact.summary)
+    if not notices:
+        return LineageFinding("attribution-notice", "info", f"{lic.name} (inherited from {rid}) requires derivatives "
+                              f"to show \"{phrase}\"; the card could not be read to check.", ancestor=rid,
+                              location="README.md", clause=clause)
+    if any(re.search(p, text, re.I) for p in fact.patterns for text in notices):
+        return None
+    return LineageFinding("attribution-notice", "warning", f"{lic.name} (inherited from {rid}) requires derivatives "
+                          f"to display \"{phrase}\"; the card and notice files do not.", ancestor=rid,
+                          location="README.md", clause=clause)
+
+
+def _pass_through(own_licenses: list[LicenseInfo], rid: str, lic: LicenseInfo, clause: str) -> LineageFinding | None:
+    if any(o.family == lic.family for o in own_licenses):
+        return None
+    declared = (f"its own license ({', '.join(o.name for o in own_licenses)}) is not of the {lic.family} family"
+                if own_licenses else "it declares no license of its own")
+    return LineageFinding("pass-through-restrictions", "warning", f"{lic.name} (inherited from {rid}) requires every "
+                          f"derivative to carry its use restrictions in its own terms; {declared}, so they are not "
+                          "passed on.", ancestor=rid, location="cardData.license", clause=clause)
+
+
+def _obligations(evidence: RepoEvidence, own_licenses: list[LicenseInfo],
+                 by_license: dict[str, tuple[str, LicenseInfo]]) -> list[LineageFinding]:
+    """What each ancestor's license asks of derivatives (naming, attribution, passing restrictions on), once per
+    license family and obligation, checked against the derivative."""
+    out: list[LineageFinding] = []
+    notices = _notices(evidence)
     seen: set[tuple[str, str]] = set()
     for rid, lic in by_license.values():
         for fact in lic.facts:
             if (lic.family, fact.kind) in seen:
                 continue
             clause = f"{lic.name} {fact.section}".strip()
+            found: LineageFinding | None
             if fact.kind == "derivative-naming":
-                prefix = _quoted(fact.summary)
-                seen.add((lic.family, fact.kind))
-                if prefix and not name.lower().startswith(prefix.lower()):
-                    out.append(LineageFinding(
-                        "derivative-naming", "warning", f"{lic.name} (inherited from {rid}) requires a derivative's "
-                        f"name to begin with \"{prefix}\"; '{name}' does not.", ancestor=rid, location="id",
-                        clause=clause))
+                found = _naming(evidence, rid, lic, fact, clause)
             elif fact.kind == "attribution-notice" and _quoted(fact.summary) and fact.patterns:
-                seen.add((lic.family, fact.kind))
-                phrase = _quoted(fact.summary)
-                if not notices:
-                    out.append(LineageFinding(
-                        "attribution-notice", "info", f"{lic.name} (inherited from {rid}) requires derivatives to "
-                        f"show \"{phrase}\"; the card could not be read to check.", ancestor=rid,
-                        location="README.md", clause=clause))
-                elif not any(re.search(p, text, re.I) for p in fact.patterns for text in notices):
-                    out.append(LineageFinding(
-                        "attribution-notice", "warning", f"{lic.name} (inherited from {rid}) requires derivatives to "
-                        f"display \"{phrase}\"; the card and notice files do not.", ancestor=rid,
-                        location="README.md", clause=clause))
+                found = _attribution(notices, rid, lic, fact, clause)
             elif fact.kind == "pass-through-restrictions":
-                seen.add((lic.family, fact.kind))
-                if any(o.family == lic.family for o in own_licenses):
-                    continue
-                declared = (f"its own license ({', '.join(o.name for o in own_licenses)}) is not of the "
-                            f"{lic.family} family" if own_licenses else "it declares no license of its own")
-                out.append(LineageFinding(
-                    "pass-through-restrictions", "warning", f"{lic.name} (inherited from {rid}) requires every "
-                    f"derivative to carry its use restrictions in its own terms; {declared}, so they are not "
-                    "passed on.", ancestor=rid, location="cardData.license", clause=clause))
+                found = _pass_through(own_licenses, rid, lic, clause)
+            else:
+                continue
+            seen.add((lic.family, fact.kind))
+            if found:
+                out.append(found)
     return out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ from auditor.criteria import CONTRACT_IDS, criteria_version, load_criteria
 from auditor.judge import AuditInputs, Verdict, classify
 from auditor.licenses.expressions import spdx_licensing
 from auditor.licenses.identify import BindingTerms
+from auditor.lineage import Lineage
 from auditor.probes.publication import weight_files
 from auditor.weights_safety import safety_findings
 
@@ -18,37 +18,6 @@ SCHEMA = "auditor.report/1"
 TOOL_NAME = "model-openness-auditor"
 # Restrictiveness order for the effective license: the first category binds most.
 _STRICTNESS = ["non-commercial", "vendor-community", "responsible-ai", "other", "open-data", "osi-approved"]
-
-
-@dataclass(frozen=True)
-class Ancestor:
-    id: str
-    relation: str  # finetune | adapter | quantized | merge | unknown
-    depth: int
-    license: str | None  # the ancestor's identified license (SPDX / LicenseRef), else its declared id
-    declared: str | None = None
-    classification: str | None = None
-    named_by: str | None = None  # the derivative that names it as its base
-    found_in: str = "card"  # card | adapter-config | card-prose: where that derivative names it
-
-
-@dataclass(frozen=True)
-class LineageFinding:
-    kind: str  # license-conflict | undeclared-base | missing-base | cycle | depth-limit | ...
-    severity: str  # info | warning | critical
-    detail: str
-    ancestor: str | None = None
-    location: str | None = None
-    clause: str | None = None  # the ancestor license's clause behind the finding, e.g. "Llama 3.1 ... §1.b.i"
-
-
-@dataclass(frozen=True)
-class Lineage:
-    ancestors: tuple[Ancestor, ...] = ()
-    inherited: tuple[BindingTerms, ...] = ()  # terms of ancestors that bind this model
-    findings: tuple[LineageFinding, ...] = ()
-    ancestor_evidence: tuple[Any, ...] = field(default=(), compare=False)  # RepoEvidence, kept for snapshots
-    edges: tuple[tuple[str, str, str], ...] = ()  # (base, derivative, relation) for every link walked
 
 
 def _spdx_ok(key: str) -> str:

@@ -132,7 +132,7 @@ def batch(root: Path, ids: list[str], latency_ms: float, concurrency: int, work:
 def scoring(reports_dir: Path) -> dict:
     from auditor.audit import score
     from auditor.evidence import RepoEvidence
-    from auditor.report import Lineage
+    from auditor.lineage import Lineage
 
     evidences = [RepoEvidence.from_dict(json.loads(p.read_text())) for p in sorted((reports_dir / "evidence").rglob("*.json"))]
     score(evidences[0], Lineage())  # warm caches (knowledge base, fingerprints) outside the measurement

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from auditor.audit import score  # noqa: E402
 from auditor.evidence import READ_OK, RepoEvidence, RepoFile, SafetensorsSummary, TextFile  # noqa: E402
-from auditor.report import Ancestor, Lineage, LineageFinding  # noqa: E402
+from auditor.lineage import Ancestor, Lineage, LineageFinding  # noqa: E402
 from auditor.site.build import build_site  # noqa: E402
 
 CARD = "---\nlicense: {license}\nlibrary_name: transformers\n{extra}---\n# {name}\n\n## Training data\n\n{data}\n"

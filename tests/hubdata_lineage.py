@@ -22,6 +22,7 @@ APACHE_BASE = f"{NS}/apache-base"
 PROSE_FINETUNE = f"{NS}/prose-finetune"
 CYCLE_A, CYCLE_B = f"{NS}/cycle-a", f"{NS}/cycle-b"
 ORPHAN = f"{NS}/orphan"
+ORPHAN_CHILD = f"{NS}/orphan-child"  # its base (ORPHAN) names a base that does not exist
 DELETED_PARENT = f"{NS}/deleted-parent"
 PRIVATE_CHILD, PRIVATE_PARENT = f"{NS}/child-of-private", f"{NS}/private-parent"
 CHAIN_LENGTH = 40
@@ -96,6 +97,7 @@ def build_lineage(root: Path) -> None:
     _model(root, CYCLE_A, {"license": "apache-2.0", "base_model": CYCLE_B}, "# Cycle A\n")
     _model(root, CYCLE_B, {"license": "apache-2.0", "base_model": CYCLE_A}, "# Cycle B\n")
     _model(root, ORPHAN, {"license": "apache-2.0", "base_model": DELETED_PARENT}, "# Orphan\n")
+    _model(root, ORPHAN_CHILD, {"license": "apache-2.0", "base_model": ORPHAN}, "# Child of the orphan\n")
     _model(root, PRIVATE_PARENT, {"license": "apache-2.0"}, "# Private\n", meta={"private": True})
     _model(root, PRIVATE_CHILD, {"license": "apache-2.0", "base_model": PRIVATE_PARENT}, "# Child of private\n")
     for i in range(CHAIN_LENGTH):

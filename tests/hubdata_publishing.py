@@ -57,8 +57,8 @@ def relicense_open_model(root: Path, license_id: str) -> None:
 
 def store_snapshot(evidence_dir: Path, endpoint: str, ids: tuple[str, ...], snapshot_date: str) -> None:
     """Read `ids` and their ancestors from the fake Hub at `endpoint` and store them as a dated snapshot."""
+    from auditor.bases import declared_bases
     from auditor.hub.live import LiveHub
-    from auditor.lineage import declared_bases
 
     hub = LiveHub(token=False, endpoint=endpoint)
     todo = list(ids)

@@ -8,7 +8,7 @@ from auditor.audit import audit, score
 from auditor.errors import InvalidRepoId, RepoNotFound
 from auditor.evidence import RepoEvidence
 from auditor.hub.live import LiveHub
-from auditor.report import Lineage
+from auditor.lineage import Lineage
 from tests.contract import assert_contract
 
 

@@ -9,6 +9,7 @@ import networkx as nx
 import pytest
 from rich.console import Console
 
+from auditor.audit import audit
 from auditor.cli import main
 from auditor.graph import build_tree, node_link
 from auditor.hub.live import LiveHub
@@ -211,3 +212,17 @@ def test_cli_tree_errors_are_one_sentence(capsys, args, code):
     got, out, err = run_cli(capsys, *args)
     assert got == code, (out, err)
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_tree_classifies_an_ancestor_as_audit_does_when_its_own_base_is_missing(hub_log):
+    # ORPHAN names a base that does not exist, so inherited terms are unknown: `audit` says so, and the tree,
+    # which judges the ancestor through the same pipeline (`assess`), must not call it open.
+    alone = audit(fx.ORPHAN, hub=LiveHub())["classification"]
+    hub_log.clear()
+    graph = build_tree(LiveHub(), fx.ORPHAN_CHILD, up=True, down=False)
+    # Judging the ancestor on its own lineage walks the shared cache: no repo is read twice.
+    infos = [r["path"] for r in hub_log if r["path"].startswith("/api/models/")]
+    assert len(infos) == len(set(infos)) == 3, infos
+    assert alone == "unknown"
+    assert graph.nodes[fx.ORPHAN]["classification"] == alone
+    assert graph.nodes[fx.ORPHAN_CHILD]["classification"] == audit(fx.ORPHAN_CHILD, hub=LiveHub())["classification"]

@@ -10,20 +10,13 @@ from dataclasses import replace
 import pytest
 
 from auditor.audit import audit
+from auditor.bases import bases_of, normalise_base_id, prose_bases, relation_of
 from auditor.errors import HubUnreachable
 from auditor.evidence import READ_OK, RepoEvidence, RepoFile, TextFile
 from auditor.hub.live import LiveHub
 from auditor.hub.snapshot import SnapshotHub
 from auditor.licenses.knowledge import load_knowledge
-from auditor.lineage import (
-    AncestorCache,
-    bases_of,
-    license_conflict,
-    normalise_base_id,
-    prose_bases,
-    relation_of,
-    trace_ancestors,
-)
+from auditor.lineage import AncestorCache, license_conflict, trace_ancestors
 from tests import hubdata_lineage as fx
 from tests.contract import assert_contract
 

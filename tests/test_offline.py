@@ -166,7 +166,7 @@ def test_bundled_snapshot_answers_llama_2_offline() -> None:
 
 @pytest.mark.skipif(not bundled_ids(), reason="the bundled snapshot is not compiled yet")
 def test_bundled_snapshot_holds_every_ancestor_it_names() -> None:
-    from auditor.lineage import declared_bases
+    from auditor.bases import declared_bases
 
     hub = SnapshotHub(root=BUNDLED)
     missing = {(repo_id, base) for repo_id in hub.all_ids() for base in declared_bases(hub.repo(repo_id))

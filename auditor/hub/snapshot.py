@@ -71,7 +71,7 @@ class SnapshotHub:
         return sorted(p.relative_to(self.root).with_suffix("").as_posix() for p in self.root.rglob("*.json"))
 
     def children(self, repo_id: str, relation: str | None = None, limit: int | None = None) -> list[ChildModel]:
-        from auditor.lineage import declared_bases, relation_of
+        from auditor.bases import declared_bases, relation_of
 
         named: dict[str, tuple[RepoEvidence, list[str]]] = {}
         for other in self.all_ids():

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from auditor.bases import config_of
 from auditor.card import as_str_list, card_value, readme
-from auditor.evidence import READ_OK, RepoEvidence
-from auditor.probes import CARD_FIELD, FILE, HUB_FIELD, Finding
+from auditor.evidence import RepoEvidence
+from auditor.probes import CARD_FIELD, FILE, HUB_FIELD, Finding, ProbeResult, false, not_available, true
+from auditor.probes.context import ProbeContext
 
 WEIGHT_FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("safetensors", (".safetensors",)),
@@ -79,7 +80,7 @@ def weight_files(evidence: RepoEvidence) -> list[tuple[str, str, int | None]]:
     return [(f.path, fmt, f.size) for f in evidence.files if (fmt := weight_format(f.path))]
 
 
-def publishes_weights(evidence: RepoEvidence) -> list[Finding]:
+def _weight_findings(evidence: RepoEvidence) -> list[Finding]:
     files = weight_files(evidence)
     if not files:
         return []
@@ -89,7 +90,7 @@ def publishes_weights(evidence: RepoEvidence) -> list[Finding]:
                     "siblings", HUB_FIELD)]
 
 
-def links_training_code(evidence: RepoEvidence) -> list[Finding]:
+def _code_links(evidence: RepoEvidence) -> list[Finding]:
     """Code-host links in the card that sit near words about training (or in a `repository`/`code` field)."""
     out: list[Finding] = []
     for key in ("repository", "code", "github", "training_code", "repo"):
@@ -117,18 +118,7 @@ def links_training_code(evidence: RepoEvidence) -> list[Finding]:
     return out[:5]
 
 
-def config_of(evidence: RepoEvidence, path: str = "config.json") -> dict | None:
-    text = evidence.text(path)
-    if text is None or text.status != READ_OK or not text.content:
-        return None
-    try:
-        value = json.loads(text.content)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def supports_inference(evidence: RepoEvidence) -> list[Finding]:
+def _inference_findings(evidence: RepoEvidence) -> list[Finding]:
     out: list[Finding] = []
     library = evidence.library_name or card_value(evidence, "library_name")
     if isinstance(library, str) and library.lower() in INFERENCE_LIBRARIES:
@@ -220,3 +210,124 @@ def data_information(evidence: RepoEvidence) -> DataInformation:
                 documents.append(Finding(kind, f"The card refers to a {kind.replace('-', ' ')}: {match.group(0)[:100]}.",
                                          f"README.md#L{line}", FILE))
     return DataInformation(card is not None, declared, unobtainable, described, processing, documents, unchecked)
+
+
+# -- probes (registered in auditor/probes/registry.py) -----------------------------------------------------------------
+def _card_readable(ctx: ProbeContext) -> bool:
+    return ctx.memo("readme", lambda: readme(ctx.evidence)) is not None
+
+
+def probe_publishes_weights(ctx: ProbeContext) -> ProbeResult:
+    if not ctx.evidence.files:
+        return not_available("The repository's file list could not be read.")
+    found = _weight_findings(ctx.evidence)
+    if found:
+        return true(found, found[0].detail, value=tuple(weight_files(ctx.evidence)))
+    return false("No weight files are published in the repository.",
+                 (Finding("no-weights", "No weight file in the repository's file list.", "siblings", HUB_FIELD),))
+
+
+def probe_training_code_linked(ctx: ProbeContext) -> ProbeResult:
+    links = _code_links(ctx.evidence)
+    if links:
+        return true(links, "Training code is linked from the card.")
+    if _card_readable(ctx):
+        return false("Training code is not linked from the card.")
+    return not_available("The card could not be read to look for training code.")
+
+
+def probe_inference_supported(ctx: ProbeContext) -> ProbeResult:
+    found = _inference_findings(ctx.evidence)
+    if found:
+        return true(found, "Inference code or architecture is available.")
+    if not ctx.evidence.files and not ctx.evidence.library_name:
+        return not_available("Neither the library nor the file list could be read to look for inference support.")
+    return false("No inference code or architecture found.")
+
+
+def probe_model_card_published(ctx: ProbeContext) -> ProbeResult:
+    if _card_readable(ctx):
+        return true((Finding("model-card", "The repository has a readable model card.", "README.md", FILE),),
+                    "The model card was read.")
+    if ctx.evidence.files and "README.md" not in ctx.evidence.file_paths():
+        return false("The repository has no model card.")
+    return not_available("The model card could not be read.")
+
+
+def probe_evaluation_results_reported(ctx: ProbeContext) -> ProbeResult:
+    if ctx.evidence.card_data.get("model-index"):
+        return true((Finding("evaluation-results", "The card's model-index reports evaluation results.",
+                             "cardData.model-index", CARD_FIELD),), "Evaluation results are reported.")
+    if ctx.evidence.card_data or _card_readable(ctx):
+        return false("The card reports no evaluation results (model-index).")
+    return not_available("The card metadata could not be read to look for evaluation results.")
+
+
+def probe_access_gated(ctx: ProbeContext) -> ProbeResult:
+    ev = ctx.evidence
+    if not ev.gated:
+        return false("Downloads are not gated.")
+    fields_ = ev.card_data.get("extra_gated_fields")
+    asks = f" asking for {', '.join(list(fields_)[:4])}" if isinstance(fields_, dict) and fields_ else ""
+    gate = Finding("gated", f"Downloads are gated ({ev.gated} approval){asks}: each recipient must pass an access form.",
+                   "gated", HUB_FIELD)
+    return true((gate,), gate.detail)
+
+
+def _data(ctx: ProbeContext) -> DataInformation:
+    return ctx.memo("data", lambda: data_information(ctx.evidence))
+
+
+def probe_training_data_listed(ctx: ProbeContext) -> ProbeResult:
+    """Datasets named in metadata or linked from the card (whether or not they resolve)."""
+    data = _data(ctx)
+    named = data.declared + data.unchecked + data.unobtainable
+    if named:
+        return true(named, f"{len(named)} training dataset(s) are named.")
+    if data.readable:
+        return false("No training dataset is listed.")
+    return not_available("The model card could not be read and no metadata lists training data.")
+
+
+def probe_training_data_obtainable(ctx: ProbeContext) -> ProbeResult:
+    """Every named dataset resolves: one that does not is false, one that could not be checked is not-available."""
+    data = _data(ctx)
+    if data.unobtainable:
+        return false(f"{len(data.unobtainable)} declared dataset(s) do not resolve.", data.unobtainable)
+    if data.unchecked:
+        return not_available(f"{len(data.unchecked)} declared dataset(s) could not be checked.", data.unchecked)
+    if data.declared:
+        return true(data.declared, "Every listed training dataset can be obtained.")
+    if data.readable:
+        return false("No training dataset is listed, so none can be obtained.")
+    return not_available("The model card could not be read and no metadata lists training data.")
+
+
+def _card_probe(ctx: ProbeContext, found: list[Finding], yes: str, no: str, unread: str) -> ProbeResult:
+    if found:
+        return true(found, yes)
+    return false(no) if _data(ctx).readable else not_available(unread)
+
+
+def probe_training_data_described(ctx: ProbeContext) -> ProbeResult:
+    return _card_probe(ctx, _data(ctx).described, "The card describes the training data.",
+                       "The card does not describe the training data.",
+                       "The model card could not be read to look for a description of the training data.")
+
+
+def probe_data_processing_described(ctx: ProbeContext) -> ProbeResult:
+    return _card_probe(ctx, _data(ctx).processing, "The card describes how the data was processed.",
+                       "The card does not describe how the data was processed.",
+                       "The model card could not be read to look for data processing.")
+
+
+def probe_datasheet_linked(ctx: ProbeContext) -> ProbeResult:
+    return _card_probe(ctx, [f for f in _data(ctx).documents if f.kind == "datasheet"],
+                       "The card refers to a datasheet or data card.", "The card refers to no datasheet or data card.",
+                       "The model card could not be read to look for a datasheet.")
+
+
+def probe_paper_linked(ctx: ProbeContext) -> ProbeResult:
+    return _card_probe(ctx, [f for f in _data(ctx).documents if f.kind == "paper-link"],
+                       "The card links a paper.", "The card links no paper.",
+                       "The model card could not be read to look for a paper.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from auditor.criteria import criteria_version, load_criteria
+from auditor.probes.registry import probe
 
 
 def criteria_markdown(generated_note: bool = True) -> str:
@@ -16,10 +17,13 @@ def criteria_markdown(generated_note: bool = True) -> str:
         out += [f"## `{c.id}` — {c.title}", "", f"*Implements:* {c.implements}  ", f"*Asks:* {c.question}  ",
                 f"*Version:* {c.version}", ""]
         if c.reads:
-            out += ["**Reads:** " + "; ".join(c.reads), ""]
-        if c.fails_on or c.partial_on or c.notes_on:
+            out += ["**Reads** (a pass needs every one of these probes to answer; not-available means unknown):", ""]
+            out += [f"- `{pid}`: {probe(pid).question}" for pid in c.reads]
+            out += [""]
+        if c.builds_on:
+            out += ["**Builds on:** " + ", ".join(f"`{b}`" for b in c.builds_on), ""]
+        if c.fails_on or c.notes_on:
             facts = [f"fails on `{', '.join(c.fails_on)}`" if c.fails_on else "",
-                     f"partial on `{', '.join(c.partial_on)}`" if c.partial_on else "",
                      f"notes `{', '.join(c.notes_on)}`" if c.notes_on else ""]
             out += ["**License facts:** " + "; ".join(f for f in facts if f), ""]
         out += ["**How it is decided:**", ""]
