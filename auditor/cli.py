@@ -17,7 +17,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError  # Typer vendo
 from typer.exceptions import Abort
 
 from auditor import __version__
-from auditor.errors import EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_USAGE, AuditError, HubUnreachable, redact
+from auditor.errors import EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_USAGE, AuditError, redact
 from auditor.progress import ProgressSink, choose_progress
 from auditor.render import clean
 from auditor.repoid import validate_repo_id
@@ -107,37 +107,29 @@ def fail(exc: AuditError) -> None:
 
 
 def make_hub(offline: bool, token: str | None):
-    if offline:
-        from auditor.hub.snapshot import SnapshotHub
+    """The one fallback rule (auditor.hub.open_hub): live, then the bundled snapshot with one notice on stderr."""
+    from auditor.hub import open_hub
 
-        return SnapshotHub()
-    from auditor.hub.live import LiveHub
-
-    return LiveHub(token=token)
+    return open_hub(offline=offline, token=token, notice=say)
 
 
 def audit_with_fallback(repo_id: str, revision: str | None, offline: bool, token: str | None,
-                        follow_lineage: bool, max_depth: int) -> dict:
-    """Audit live; when the Hub cannot be reached, answer from the bundled snapshot and say so."""
+                        follow_lineage: bool, max_depth: int, timeout: float | None = None) -> dict:
+    """Audit live; when the Hub cannot be reached, answer from the bundled snapshot and say so. `timeout`: the
+    audit's wall-clock budget in seconds (default: auditor.hub.DEFAULT_AUDIT_BUDGET)."""
     from auditor.audit import audit
+    from auditor.errors import RepoNotFound
+    from auditor.hub import DEFAULT_AUDIT_BUDGET, audit_budget
 
-    if offline:
-        snapshot = make_hub(True, token)
-        if not snapshot.has(repo_id):
-            raise HubUnreachable(f"The snapshot does not hold {repo_id}, and --offline makes no request to the Hub.")
-        return audit(repo_id, revision, hub=snapshot, follow_lineage=follow_lineage, max_depth=max_depth)
+    hub = make_hub(offline, token)
     try:
-        return audit(repo_id, revision, hub=make_hub(False, token), follow_lineage=follow_lineage,
-                     max_depth=max_depth)
-    except HubUnreachable as exc:
-        from auditor.hub.snapshot import SnapshotHub
-
-        snapshot = SnapshotHub()
-        if not snapshot.has(repo_id):
-            raise HubUnreachable(f"{exc.message.rstrip('.')}, and the bundled snapshot does not hold {repo_id}.") \
-                from None
-        say(f"The Hub could not be reached; answering from the bundled snapshot. ({exc.message})")
-        return audit(repo_id, revision, hub=snapshot, follow_lineage=follow_lineage, max_depth=max_depth)
+        with audit_budget(DEFAULT_AUDIT_BUDGET if timeout is None else timeout):
+            return audit(repo_id, revision, hub=hub, follow_lineage=follow_lineage, max_depth=max_depth)
+    except RepoNotFound as exc:
+        close = [] if revision else hub.suggestions(repo_id)
+        if close:
+            raise RepoNotFound(f"{exc.message} Did you mean {' or '.join(close)}?") from None
+        raise
 
 
 def emit(report: dict, fmt: Format) -> None:
@@ -176,11 +168,13 @@ def model_command(
                                                  show_default=False)] = None,
     lineage: LineageOption = True,
     max_depth: MaxDepthOption = 32,
+    timeout: Annotated[float, typer.Option(help="Seconds the audit may spend on the Hub; after that it reports what "
+                                           "it has, the rest unknown.", min=0.1)] = 120.0,
 ) -> None:
     """Audit one model and print the report."""
     try:
         validate_repo_id(repo_id)  # before any import of the Hub client or any request
-        report = audit_with_fallback(repo_id, revision, offline, token, lineage, max_depth)
+        report = audit_with_fallback(repo_id, revision, offline, token, lineage, max_depth, timeout)
     except AuditError as exc:
         fail(exc)
     emit(report, format)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-EXIT_OK = 0
 EXIT_GATE_FAILED = 1
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
@@ -36,8 +35,18 @@ class HubUnreachable(AuditError):
     exit_code = EXIT_UNREACHABLE
 
 
-class GateFailed(AuditError):
-    exit_code = EXIT_GATE_FAILED
+class InvalidHubAnswer(AuditError):
+    """The Hub answered about another model than the one asked for (its `id` differs beyond case): the answer is
+    not used, for paths or for identity. Exit 4, like any answer the Hub could not give."""
+
+    exit_code = EXIT_UNREACHABLE
+
+
+class NotInSnapshot(HubUnreachable):
+    """Answering from a snapshot (offline, or the Hub could not be reached) that does not hold the model.
+
+    A HubUnreachable, so it exits 4 like one; its own type so that callers can tell "the snapshot lacks this model"
+    (an ancestor missing from the snapshot is a gap in the lineage) from "the Hub did not answer"."""
 
 
 # Hugging Face user tokens start with hf_; OAuth and org tokens with other prefixes we also mask.
@@ -51,7 +60,14 @@ def register_secret(secret: str | None) -> None:
         _known_secrets.add(secret)
 
 
-def redact(text: str) -> str:
+def redact_secrets(text: str) -> str:
+    """`text` with every registered token masked. For fetched content (a card, a license, a JSON reply), where
+    token-shaped words that are not our token (`hf_transfer`...) must stay as written."""
     for secret in _known_secrets:
         text = text.replace(secret, "***")
-    return _TOKEN_PATTERN.sub(lambda m: m.group(1) + "***", text)
+    return text
+
+
+def redact(text: str) -> str:
+    """A message with registered tokens and anything shaped like a Hub token masked."""
+    return _TOKEN_PATTERN.sub(lambda m: m.group(1) + "***", redact_secrets(text))

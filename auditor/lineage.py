@@ -30,7 +30,7 @@ from auditor.bases import (
 )
 from auditor.card import as_str_list, card_value, readme
 from auditor.criteria import OSD_LICENSE_IDS
-from auditor.errors import AuditError, HubUnreachable
+from auditor.errors import AuditError, HubUnreachable, NotInSnapshot
 from auditor.evidence import READ_OK, READ_TOO_LARGE, RepoEvidence
 from auditor.hub.base import Hub
 from auditor.licenses.identify import BindingTerms, LicenseResolution, resolve_license
@@ -158,7 +158,7 @@ class AncestorCache:
                 evidence = hub.repo(repo_id, evidence.revision or None)
                 resolution = resolve_license(evidence)
         except HubUnreachable as exc:
-            if getattr(hub, "source", "hub") == "snapshot":  # the snapshot simply does not hold it
+            if isinstance(exc, NotInSnapshot):  # the snapshot simply does not hold it: a gap, not a failure
                 return CachedRepo(None, exc)
             raise
         except AuditError as exc:

@@ -60,3 +60,7 @@ class Relation(StrEnum):
     QUANTIZED = "quantized"
     MERGE = "merge"
     UNKNOWN = "unknown"
+
+
+# Hub license ids that state nothing: the terms must come from elsewhere (license files, gate text, ancestors).
+NON_COMMITTAL_LICENSE_IDS: frozenset[str] = frozenset({"other", "unknown", "none", "n/a", ""})

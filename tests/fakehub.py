@@ -32,11 +32,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import socket
 import struct
 import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -75,6 +77,7 @@ REPO_JSON_KEYS = {
     "securityRepoStatus": "dict returned for securityStatus=true",
     "extra_siblings": "list of sibling dicts ({'rfilename', 'size'?}) listed but not served (hostile names)",
     "safetensors": "dict or null; overrides the parameter summary computed from the .safetensors headers",
+    "info_overrides": "dict merged last into the model_info reply (hostile values: wrong types, another id)",
 }
 
 LFS_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".zip")
@@ -366,7 +369,7 @@ class Failure:
     status: int
     remaining: int
     method: str | None = None
-    kind: str = "status"  # status | hang | drop-mid-body | truncated-json (see FakeHub.inject_fault)
+    kind: str = "status"  # status | hang | drop-mid-body | truncated-json | trickle-headers (FakeHub.inject_fault)
     headers: dict | None = None
     delay_s: float = 0.0
 
@@ -375,7 +378,10 @@ class FakeHub:
     """In-process fake Hub. ``with FakeHub(root) as hub: HfApi(endpoint=hub.url)``."""
 
     def __init__(self, root: str | Path, *, host: str = "127.0.0.1", port: int = 0, page_size: int = 1000,
-                 lfs_via_cdn: bool = False, tree_page_size: int = 1000):
+                 lfs_via_cdn: bool = False, tree_page_size: int = 1000, prepare: Callable[[], None] | None = None,
+                 listener: socket.socket | None = None):
+        """`prepare`: writes the fixture folder, run once before the first request is answered (lazy fixtures);
+        `listener`: an already bound and listening socket to serve on (so its URL is known before start)."""
         self.root = Path(root)
         self.host, self.port = host, port
         self.page_size = page_size
@@ -389,7 +395,23 @@ class FakeHub:
         self._servers: list[ThreadingHTTPServer] = []
         self.url = ""
         self.cdn_url = ""
-        self.reload()
+        self.repos: dict[tuple[str, str], Repo] = {}
+        self.by_sha256: dict[str, RepoFileEntry] = {}
+        self._prepare = prepare
+        self._ready_lock = threading.Lock()
+        self._listener = listener
+        if prepare is None:
+            self.reload()
+
+    def ensure_ready(self) -> None:
+        """Run `prepare` (once) and load the repos it wrote; every request waits for it."""
+        if self._prepare is None:
+            return
+        with self._ready_lock:
+            prepare, self._prepare = self._prepare, None
+            if prepare is not None:
+                prepare()
+                self.reload()
 
     # -- data -------------------------------------------------------------------------------------------------------
     def reload(self) -> None:
@@ -420,9 +442,10 @@ class FakeHub:
           a header value is replaced by the request's bearer token (a server that echoes credentials);
         - ``hang``: accept the request and answer nothing for `delay_s` seconds (or until ``stop()``), then close;
         - ``drop-mid-body``: send the real headers (full Content-Length) and half the body, then close the socket;
-        - ``truncated-json``: send a well-formed reply whose body is the first half of the real one.
+        - ``truncated-json``: send a well-formed reply whose body is the first half of the real one;
+        - ``trickle-headers``: send a status line, then header bytes one every `delay_s` seconds, never ending them.
         """
-        if kind not in ("status", "hang", "drop-mid-body", "truncated-json"):
+        if kind not in ("status", "hang", "drop-mid-body", "truncated-json", "trickle-headers"):
             raise ValueError(f"unknown fault kind {kind!r}")
         with self._lock:
             self.failures.append(Failure(path_prefix, status, count, method, kind, headers, delay_s))
@@ -430,7 +453,12 @@ class FakeHub:
     # -- lifecycle --------------------------------------------------------------------------------------------------
     def start(self) -> FakeHub:
         handler = _make_handler(self, cdn=False)
-        srv = ThreadingHTTPServer((self.host, self.port), handler)
+        if self._listener is not None:
+            srv = ThreadingHTTPServer(self._listener.getsockname(), handler, bind_and_activate=False)
+            srv.socket.close()
+            srv.socket = self._listener
+        else:
+            srv = ThreadingHTTPServer((self.host, self.port), handler)
         srv.daemon_threads = True
         self._servers.append(srv)
         self.url = f"http://{self.host}:{srv.server_address[1]}"
@@ -557,6 +585,19 @@ def _make_handler(hub: FakeHub, *, cdn: bool):
                 self._log["bytes"] = len(body)
                 self.wfile.write(body)
 
+        def _trickle_headers(self, interval_s: float) -> None:
+            """A status line, then one header byte per `interval_s` until the client hangs up or the hub stops:
+            every single read succeeds, so only a deadline on the whole reply ends it."""
+            self.close_connection = True
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                self.wfile.flush()
+                while not hub._stopping.wait(interval_s):
+                    self.wfile.write(b"a")
+                    self.wfile.flush()
+            except OSError:  # the client gave up: that is the point
+                pass
+
         def _json(self, obj, status: int = 200, headers: dict | None = None):
             self._send(status, json.dumps(obj, default=str).encode(), headers)
 
@@ -567,6 +608,7 @@ def _make_handler(hub: FakeHub, *, cdn: bool):
             self._json({"error": e.message}, e.status, headers)
 
         def _dispatch(self):
+            hub.ensure_ready()
             split = urlsplit(self.path)
             self._query = parse_qs(split.query, keep_blank_values=True)
             self._segments = [unquote(s) for s in split.path.split("/") if s]
@@ -597,6 +639,10 @@ def _make_handler(hub: FakeHub, *, cdn: bool):
                 self._log["status"] = "hang"
                 hub._stopping.wait(fault.delay_s)
                 self.close_connection = True
+                return
+            if fault is not None and fault.kind == "trickle-headers":
+                self._log["status"] = "trickle"
+                self._trickle_headers(fault.delay_s)
                 return
             try:
                 if cdn:
@@ -759,6 +805,7 @@ def _make_handler(hub: FakeHub, *, cdn: bool):
             if self.qbool("securityStatus"):
                 out["securityRepoStatus"] = repo.meta.get(
                     "securityRepoStatus", {"scansDone": True, "filesWithIssues": []})
+            out.update(repo.meta.get("info_overrides") or {})
             self._json(out)
 
         def _tree(self, repo: Repo, rev: str, path: str):

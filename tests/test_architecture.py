@@ -18,10 +18,8 @@ MAX_COMPLEXITY = 20
 KNOWN_COMPLEX: dict[str, int] = {
     "auditor/report.py:build_report": 26,
     "auditor/batch.py:run_batch": 34,
-    "auditor/safetensors_header.py:parse_header": 28,
     "auditor/snapshot_compile.py:load_facts": 29,
     "auditor/snapshot_compile.py:build_evidence": 21,
-    "auditor/hub/live.py:LiveHub._evidence": 39,
     "auditor/export/spdx.py:document": 33,
 }
 

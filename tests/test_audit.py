@@ -7,6 +7,7 @@ import pytest
 from auditor.audit import audit, score
 from auditor.errors import InvalidRepoId, RepoNotFound
 from auditor.evidence import RepoEvidence
+from auditor.hub.fields import read_model_info
 from auditor.hub.live import LiveHub
 from auditor.lineage import Lineage
 from tests.contract import assert_contract
@@ -28,7 +29,8 @@ def test_headers_are_range_read_when_the_hub_gives_no_summary(fake_hub):
     hub = LiveHub()
     info_keys_before = hub.requests
     # Drop the Hub's summary: the client must fall back to one ranged read per shard.
-    evidence = hub._evidence("acme/sharded-apache", None, {**_info(hub, "acme/sharded-apache"), "safetensors": None})
+    info = read_model_info({**_info(hub, "acme/sharded-apache"), "safetensors": None})
+    evidence = hub._evidence("acme/sharded-apache", None, info)
     assert evidence.safetensors is not None and evidence.safetensors.source == "headers"
     assert evidence.safetensors.total == 60
     ranged = [r for r in fake_hub.requests if r["path"].endswith(".safetensors")]

@@ -203,7 +203,7 @@ def test_every_request_carries_an_explicit_timeout(hub_log: list[dict], monkeypa
     assert len(hub.children("hostile/popular-base")) == 1000  # the model listing
     assert len(hub.current_shas(["hostile/cycle-a", "hostile/cycle-b", "hostile/self-loop"])) == 3
     assert len(seen) == hub.requests >= 11
-    assert set(seen) == {4.5}
+    assert {(t.connect, t.read, t.write) for t in seen} == {(4.5, 4.5, 4.5)}  # connect: at most CONNECT_TIMEOUT
 
 
 @pytest.mark.timeout(30)
@@ -411,3 +411,66 @@ def test_killed_batch_resumes_without_redoing_or_losing_reports(tmp_path: Path, 
         assert f"/api/models/{repo_id}" not in [r["path"] for r in hub_log]
     index = json.loads((out / "index.json").read_text())
     assert sorted(row["id"] for row in index["models"]) == sorted(ids)
+
+
+# -- deadlines and fast failure (issues 14 and 16) --------------------------------------------------------------------
+# Before: trickled headers hung forever (each one-byte read succeeded, so no read timeout fired); a refused connection
+# or an unresolvable host was retried 4 times with backoff (3.5-5 s before the snapshot answered); an audit had no
+# overall deadline.
+UNRESOLVABLE = "http://hub.invalid"  # .invalid never resolves (RFC 2606)
+
+
+@pytest.mark.timeout(60)
+def test_trickled_headers_end_at_the_request_deadline(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_fault("/api/models/gpt2", "trickle-headers", count=100, delay_s=0.1)
+    started = wall_clock()
+    with pytest.raises(HubUnreachable, match="could not be reached"):
+        LiveHub(token=False, timeout=0.25, retry=FAST).repo("gpt2")  # each attempt: at most 4 x 0.25 s
+    assert wall_clock() - started < 20
+    assert statuses(hub_log, "/api/models/gpt2") == ["trickle"] * FAST.attempts  # a timeout is still retried
+
+
+@pytest.mark.parametrize("endpoint", ["closed-port", UNRESOLVABLE])
+def test_connection_failures_are_unreachable_after_one_attempt(endpoint: str, clock: FakeClock) -> None:
+    url = f"http://127.0.0.1:{closed_port()}" if endpoint == "closed-port" else endpoint
+    hub = LiveHub(token=False, endpoint=url, retry=RetryPolicy(attempts=4, base_delay=1.0, max_delay=8.0))
+    with pytest.raises(HubUnreachable, match="could not be reached"):
+        hub.repo("acme/tiny-apache")
+    assert hub.requests == 1 and clock.sleeps == []
+
+
+@pytest.mark.parametrize("endpoint", ["closed-port", UNRESOLVABLE])
+def test_snapshot_answers_within_a_second_when_the_hub_is_unreachable(endpoint: str) -> None:
+    from auditor.hub import FallbackHub, SnapshotHub
+
+    url = f"http://127.0.0.1:{closed_port()}" if endpoint == "closed-port" else endpoint
+    hub = FallbackHub(LiveHub(token=False, endpoint=url), SnapshotHub())  # default retry policy, real clock
+    started = wall_clock()
+    evidence = hub.repo("meta-llama/Llama-2-13b-hf")
+    assert wall_clock() - started <= 1.0  # loose: benchmarks/offline_fallback.py prints the figures
+    assert evidence.source == "snapshot"
+
+
+@pytest.mark.timeout(60)
+def test_audit_budget_reports_what_it_has_with_unknowns(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    from auditor.hub import audit_budget
+
+    fake_hub.inject_fault("/acme/tiny-apache/resolve/", "hang", count=100, delay_s=30)
+    started = wall_clock()
+    with audit_budget(1.5):
+        report = audit("acme/tiny-apache", hub=LiveHub(token=False, retry=FAST))  # 15 s per read, 4 attempts
+    assert wall_clock() - started < 10
+    assert {p["what"] for p in report["problems"]} >= {"README.md", "LICENSE"}
+    assert any("time budget of 1.5 s ran out" in p["detail"] for p in report["problems"])
+    status = {c["id"]: c["status"] for c in report["criteria"]}
+    assert status["source"] == "unknown" and status["data-transparency"] != "pass"  # unread is never a pass
+
+
+@pytest.mark.timeout(90)
+def test_cli_timeout_option_bounds_the_audit(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_fault("/acme/tiny-apache/resolve/", "hang", count=100, delay_s=60)
+    started = wall_clock()
+    result = run_cli("acme/tiny-apache", "--format", "json", "--timeout", "2")
+    assert result.returncode == 0, result.stderr
+    assert wall_clock() - started < 30
+    assert any("time budget" in p["detail"] for p in json.loads(result.stdout)["problems"])

@@ -9,7 +9,6 @@ import json
 import re
 import threading
 from pathlib import Path
-from typing import Any
 
 from auditor.evidence import DatasetEvidence, RepoEvidence
 from auditor.fsutil import atomic_write_json
@@ -52,26 +51,31 @@ class EvidenceStore:
         atomic_write_json(self.path(evidence.repo_id), evidence.to_dict(), indent=None)
 
 
-class CachingHub:
+class CachingHub(Hub):
     """Wraps a Hub; `prefetch_shas` learns current shas in bulk so cached evidence can be served without a request."""
 
     def __init__(self, inner: Hub, store: EvidenceStore, write_through: bool = True):
-        self.inner = inner
+        self.inner = inner  # the wrapped Hub, for its own counters (LiveHub.requests ...)
         self.store = store
         self.write_through = write_through  # False when the caller (a batch) writes evidence itself
-        self.source = inner.source
         self.current: dict[str, str] = {}
         self.hits = 0
         self.misses = 0
         self._lock = threading.Lock()
 
+    @property  # type: ignore[override]  # a wrapper answers from wherever its inner Hub does
+    def source(self) -> str:
+        return self.inner.source
+
     def prefetch_shas(self, repo_ids: list[str]) -> None:
-        lister = getattr(self.inner, "current_shas", None)
-        if lister is None:
-            return
-        found = lister(repo_ids)
+        found = self.inner.current_shas(repo_ids)
         with self._lock:
             self.current.update(found)
+
+    def current_shas(self, repo_ids: list[str]) -> dict[str, str]:
+        self.prefetch_shas(repo_ids)
+        with self._lock:
+            return {repo_id: self.current[repo_id] for repo_id in repo_ids if repo_id in self.current}
 
     def repo(self, repo_id: str, revision: str | None = None, *, texts: bool = True) -> RepoEvidence:
         sha = revision if revision and _SHA.fullmatch(revision) else (
@@ -84,18 +88,10 @@ class CachingHub:
                 return cached
         with self._lock:
             self.misses += 1
-        evidence = self._inner_repo(repo_id, revision, texts)
+        evidence = self.inner.repo(repo_id, revision, texts=texts)
         if self.write_through:
             self.store.put(evidence)
         return evidence
-
-    def _inner_repo(self, repo_id: str, revision: str | None, texts: bool) -> RepoEvidence:
-        if texts:
-            return self.inner.repo(repo_id, revision)
-        try:
-            return self.inner.repo(repo_id, revision, texts=False)  # type: ignore[call-arg]
-        except TypeError:  # an inner Hub without the light mode
-            return self.inner.repo(repo_id, revision)
 
     def dataset(self, dataset_id: str) -> DatasetEvidence:
         return self.inner.dataset(dataset_id)
@@ -103,5 +99,5 @@ class CachingHub:
     def children(self, repo_id: str, relation: str | None = None, limit: int | None = None) -> list[ChildModel]:
         return self.inner.children(repo_id, relation, limit)
 
-    def __getattr__(self, name: str) -> Any:  # requests counters etc. of the inner Hub
-        return getattr(self.inner, name)
+    def suggestions(self, repo_id: str, limit: int = 3) -> list[str]:
+        return self.inner.suggestions(repo_id, limit)

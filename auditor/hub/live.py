@@ -6,6 +6,7 @@ counts come from the Hub's safetensors summary, or from header range reads."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
@@ -21,7 +22,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx2
-from huggingface_hub import HfApi, constants
+from huggingface_hub import constants
 from huggingface_hub.errors import (
     DisabledRepoError,
     GatedRepoError,
@@ -31,11 +32,11 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from huggingface_hub.hf_api import ModelInfo
-from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, parse_ratelimit_headers
+from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, parse_ratelimit_headers
+from huggingface_hub.utils._http import hf_request_event_hook
 
 from auditor import __version__
-from auditor.errors import HubUnreachable, RepoNotFound, redact, register_secret
+from auditor.errors import HubUnreachable, InvalidHubAnswer, RepoNotFound, redact, redact_secrets, register_secret
 from auditor.evidence import (
     READ_BINARY,
     READ_ERROR,
@@ -51,23 +52,39 @@ from auditor.evidence import (
     TextFile,
     WeightCheck,
 )
-from auditor.hub.base import ChildModel
+from auditor.hub.base import ChildModel, Hub
+from auditor.hub.fields import ModelInfo, bounded_count, dataset_ids, read_model_info
+from auditor.hub.transport import BudgetExhausted, check_audit_budget, deadline_client, request_deadline
 from auditor.repoid import validate_repo_id
-from auditor.safetensors_header import SafetensorsHeaderError, header_length, parse_header
+from auditor.safetensors_header import SafetensorsHeader, SafetensorsHeaderError, header_length, parse_header
+from auditor.vocabulary import NON_COMMITTAL_LICENSE_IDS
 from auditor.weights_safety import MAX_SCAN_BYTES, TOO_LARGE, UNREAD, is_pickle_file, scan_pickle
 
 T = TypeVar("T")
 
-# Files whose text the audit reads when the repo has them (top level only).
-LICENSE_FILE = re.compile(r"^(licen[cs]e|copying|notice|use[_-]?policy|acceptable[_-]?use[\w.-]*|"
-                          r"responsible[_-]?use[\w.-]*|terms[_-]?of[_-]?use[\w.-]*)(\.(md|txt|rst))?$", re.I)
+# Files whose text the audit reads when the repo has them (top level only); matched whole (fullmatch), so a
+# sibling named "license.md\n" is not one of them.
+LICENSE_FILE = re.compile(r"(licen[cs]e|copying|notice|use[_-]?policy|acceptable[_-]?use[\w.-]*|"
+                          r"responsible[_-]?use[\w.-]*|terms[_-]?of[_-]?use[\w.-]*)(\.(md|txt|rst))?", re.I)
 MAX_LICENSE_FILES = 6
-MAX_DATASETS = 8
 MAX_SAFETENSORS_SHARDS = 128
 RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
 MAX_JSON_BYTES = 64_000_000  # a model_info of a repo with very many files is a few MB
 MAX_PICKLE_SCANS = 16  # pickle files fetched for scanning per repo (each at most MAX_SCAN_BYTES)
 CHILD_RELATIONS = ("adapter", "merge", "quantized", "finetune")  # the Hub's base_model:<relation>: tags
+CONNECT_TIMEOUT = 5.0  # seconds to open a connection: a reachable Hub answers a SYN far sooner
+_SESSION: httpx2.Client | None = None
+_SESSION_LOCK = threading.Lock()
+
+
+def get_session() -> httpx2.Client:
+    """One HTTP client for every LiveHub of the process (connections are pooled), with deadline-bounded reads and
+    huggingface_hub's request hook (it enforces HF_HUB_OFFLINE and adds the request id)."""
+    global _SESSION
+    with _SESSION_LOCK:
+        if _SESSION is None:
+            _SESSION = deadline_client({"request": [hf_request_event_hook]})
+        return _SESSION
 
 
 @dataclass(frozen=True)
@@ -93,21 +110,25 @@ class MalformedReply(Exception):
     """The Hub's reply could not be read as what was asked for (cut short, not JSON): retried like a dropped line."""
 
 
+def _seconds_of(value: str) -> float | None:
+    """A Retry-After value: seconds or an HTTP date."""
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def _retry_after(exc: BaseException) -> float | None:
     """Seconds the server asked us to wait: Retry-After (seconds or HTTP date), else the IETF RateLimit reset."""
     response = getattr(exc, "response", None)
     if response is None:
         return None
     value = response.headers.get("Retry-After")
-    seconds: float | None = None
-    if value is not None:
-        try:
-            seconds = float(value)
-        except ValueError:
-            try:
-                seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
-            except (TypeError, ValueError, OverflowError):
-                seconds = None
+    seconds = _seconds_of(value) if value is not None else None
     if seconds is None:
         try:
             limit = parse_ratelimit_headers(response.headers)
@@ -120,8 +141,15 @@ def _retry_after(exc: BaseException) -> float | None:
     return max(seconds, 0.0)
 
 
+def _is_connection_failure(exc: BaseException) -> bool:
+    """No connection could be made (name resolution, refused, TLS handshake, connect timeout): the Hub is not
+    reachable from here, and asking again at once will not change that."""
+    return isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout | OfflineModeIsEnabled | BudgetExhausted)
+
+
 def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, OfflineModeIsEnabled):
+    """Worth another attempt: 429/5xx, a connection dropped or timed out mid-reply, a reply cut short."""
+    if _is_connection_failure(exc):
         return False
     if isinstance(exc, httpx2.TransportError | TimeoutError | ConnectionError | MalformedReply):
         return True
@@ -139,16 +167,43 @@ def _one_line(exc: BaseException) -> str:
     return redact(text)[:300]
 
 
-class LiveHub:
-    """Hub access over HTTP. `endpoint` defaults to HF_ENDPOINT (read by huggingface_hub at import)."""
+@dataclass(frozen=True)
+class ListedModel:
+    """One item of a model listing, with the fields the auditor asks for, each of its expected type or None."""
+
+    id: str
+    sha: str | None = None
+    tags: tuple[str, ...] = ()
+    downloads: int | None = None
+    gated: bool | str | None = None
+    children_count: int | None = None
+
+    @classmethod
+    def of(cls, item: Any) -> ListedModel | None:
+        """The listing item as typed fields; None when it has no usable id (nothing can be said about it)."""
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            return None
+        tags = item.get("tags")
+        gated = item.get("gated")
+        return cls(
+            id=item["id"], sha=item["sha"] if isinstance(item.get("sha"), str) else None,
+            tags=tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
+            downloads=item["downloads"] if bounded_count(item.get("downloads")) else None,
+            gated=gated if isinstance(gated, bool) or gated in ("auto", "manual") else None,
+            children_count=item["childrenModelCount"] if bounded_count(item.get("childrenModelCount")) else None)
+
+
+class LiveHub(Hub):
+    """Hub access over HTTP. `endpoint` defaults to HF_ENDPOINT (read by huggingface_hub at import).
+
+    Each attempt of a request ends within `4 × timeout` seconds (connect, headers and body together, however
+    slowly the server sends them), and within the audit's budget (`transport.audit_budget`) when one is set."""
 
     source = "hub"
 
     def __init__(self, token: str | bool | None = None, endpoint: str | None = None, timeout: float = 15.0,
                  max_text_bytes: int = 2_000_000, retry: RetryPolicy | None = None):
         self.endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
-        self.api = HfApi(endpoint=self.endpoint, token=token, library_name="model-openness-auditor",
-                         library_version=__version__)
         # None = resolve the way huggingface_hub does (HF_TOKEN, then the login file); False = anonymous.
         self.token: str | None = token if isinstance(token, str) else (
             None if token is False else self._implicit_token())
@@ -173,29 +228,39 @@ class LiveHub:
         return build_hf_headers(token=self.token or False, library_name="model-openness-auditor",
                                 library_version=__version__)
 
+    def _timeouts(self) -> httpx2.Timeout:
+        return httpx2.Timeout(self.timeout, connect=min(CONNECT_TIMEOUT, self.timeout))
+
     def _retrying(self, call: Callable[[], T]) -> T:
         """Run `call`, retrying transient failures (429, 5xx, dropped or timed-out connections, malformed replies)
-        with exponential backoff and jitter, or as long as the server's Retry-After asks, within `retry.budget`."""
+        with exponential backoff and jitter, or as long as the server's Retry-After asks, within `retry.budget`.
+        A connection that cannot be made at all fails at once: the caller falls back instead of waiting."""
         deadline = time.monotonic() + self.retry.budget
         for attempt in range(1, self.retry.attempts + 1):
             self._wait_for_rate_limit(deadline)
+            check_audit_budget()
             with self._lock:
                 self.requests += 1
             try:
-                return call()
+                with request_deadline(self.timeout * 4):
+                    return call()
             except Exception as exc:
                 if not _is_transient(exc) or attempt == self.retry.attempts:
                     raise
-                delay = _retry_after(exc)
-                if delay is None:
-                    delay = min(self.retry.base_delay * 2 ** (attempt - 1), self.retry.max_delay)
-                    delay *= 0.5 + random.random()  # jitter so parallel audits do not retry in lockstep
+                delay = self._backoff(exc, attempt)
                 if time.monotonic() + delay > deadline:
                     raise  # waiting as asked would overrun the budget: fail now rather than later
                 if _status(exc) == 429:
                     self._slow_down(delay)
                 time.sleep(delay)
         raise AssertionError("unreachable")
+
+    def _backoff(self, exc: BaseException, attempt: int) -> float:
+        delay = _retry_after(exc)
+        if delay is None:
+            delay = min(self.retry.base_delay * 2 ** (attempt - 1), self.retry.max_delay)
+            delay *= 0.5 + random.random()  # jitter so parallel audits do not retry in lockstep
+        return delay
 
     def _slow_down(self, delay: float) -> None:
         """A 429 pauses every request of this client (all threads of a batch), not only the one that got it."""
@@ -208,9 +273,9 @@ class LiveHub:
         if wait > 0:
             time.sleep(min(wait, max(deadline - time.monotonic(), 0)))
 
-    def _read_body(self, response: Any, limit: int) -> tuple[bytes, bool]:
-        """At most `limit` bytes of a streamed body, within a total read time (a trickling server is a hang too)."""
-        deadline = time.monotonic() + self.timeout * 4
+    @staticmethod
+    def _read_body(response: Any, limit: int) -> tuple[bytes, bool]:
+        """At most `limit` bytes of a streamed body (the request's deadline bounds how long it may take)."""
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():
@@ -218,8 +283,6 @@ class LiveHub:
             size += len(chunk)
             if size > limit:
                 return b"".join(chunks)[:limit], True
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the reply took longer than {self.timeout * 4:g} s to arrive")
         return b"".join(chunks), False
 
     def _get_json(self, url: str, params: dict[str, Any] | list[tuple[str, Any]] | None = None) -> Any:
@@ -232,7 +295,7 @@ class LiveHub:
         def call() -> tuple[Any, str | None]:
             # params=None, never {}: an empty mapping would strip the query a next-page URL carries
             with get_session().stream("GET", url, headers=self._headers(), params=params or None,
-                                      timeout=self.timeout) as response:
+                                      timeout=self._timeouts()) as response:
                 if response.status_code >= 400:
                     response.read()
                     hf_raise_for_status(response)
@@ -240,14 +303,14 @@ class LiveHub:
                 next_page = response.links.get("next", {}).get("url")
             if truncated:
                 raise HubUnreachable(f"The Hub's reply from {url} is larger than {MAX_JSON_BYTES} bytes.")
-            try:
-                return json.loads(body), next_page
+            try:  # a server echoing the token into a field must not carry it into the evidence
+                return json.loads(redact_secrets(body.decode("utf-8"))), next_page
             except ValueError:
                 raise MalformedReply(f"the reply is not valid JSON ({len(body)} bytes, cut short?)") from None
 
         return self._retrying(call)
 
-    def _list_models(self, limit: int | None = None, **query: str | list[str]) -> list[ModelInfo]:
+    def _list_models(self, limit: int | None = None, **query: str | list[str]) -> list[ListedModel]:
         """GET /api/models, following `Link` pages; each page has our timeout and retries (HfApi.list_models has
         no timeout, and its own retries would bypass our budget)."""
         params: list[tuple[str, Any]] | None = [
@@ -255,13 +318,13 @@ class LiveHub:
         if limit is not None and params is not None:
             params.append(("limit", limit))
         url: str | None = f"{self.endpoint}/api/models"
-        models: list[ModelInfo] = []
+        models: list[ListedModel] = []
         while url is not None and (limit is None or len(models) < limit):
             page, url = self._get_json_page(url, params)
             params = None  # the next link carries the query
             if not isinstance(page, list):
                 raise MalformedReply("the model listing is not a JSON list")
-            models.extend(ModelInfo(**item) for item in page if isinstance(item, dict) and isinstance(item.get("id"), str))
+            models.extend(m for m in map(ListedModel.of, page) if m is not None)
         return models[:limit] if limit is not None else models
 
     def _get_bytes(self, url: str, limit: int, byte_range: tuple[int, int] | None = None) -> tuple[bytes, bool]:
@@ -271,7 +334,7 @@ class LiveHub:
             headers = self._headers()
             if byte_range is not None:
                 headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
-            with get_session().stream("GET", url, headers=headers, timeout=self.timeout,
+            with get_session().stream("GET", url, headers=headers, timeout=self._timeouts(),
                                       follow_redirects=True) as response:
                 if response.status_code >= 400:
                     response.read()
@@ -290,82 +353,70 @@ class LiveHub:
     # -- the interface ---------------------------------------------------------------------------------------------
     def repo(self, repo_id: str, revision: str | None = None, *, texts: bool = True) -> RepoEvidence:
         validate_repo_id(repo_id)
+        raw = self._model_info(repo_id, revision)
+        info = read_model_info(raw)
+        return self._evidence(self._answered_id(repo_id, info), revision, info, texts)
+
+    def _model_info(self, repo_id: str, revision: str | None) -> dict[str, Any]:
         url = f"{self.endpoint}/api/models/{repo_id}"
         if revision is not None:
             url += f"/revision/{quote(revision, safe='')}"
         try:
-            info = self._get_json(url, {"blobs": True, "securityStatus": True})
+            raw = self._get_json(url, {"blobs": True, "securityStatus": True})
         except RevisionNotFoundError:
             raise RepoNotFound(f"Revision '{revision}' does not exist in {repo_id}.") from None
-        except GatedRepoError:  # metadata of gated repos is public: this means private or missing
-            raise RepoNotFound(f"{repo_id} does not exist on the Hub or is not accessible.") from None
-        except (RepositoryNotFoundError, DisabledRepoError):
+        except (RepositoryNotFoundError, DisabledRepoError):  # gated metadata is public: private or missing
             raise RepoNotFound(f"{repo_id} does not exist on the Hub or is not accessible.") from None
         except Exception as exc:
-            if _is_unreachable(exc) or isinstance(exc, OfflineModeIsEnabled):
+            if _is_unreachable(exc):
                 raise HubUnreachable(f"The Hub at {self.endpoint} could not be reached ({_one_line(exc)}).") from None
             raise HubUnreachable(f"The Hub answered unexpectedly for {repo_id} ({_one_line(exc)}).") from None
-        if not isinstance(info, dict):
+        if not isinstance(raw, dict):
             raise HubUnreachable(f"The Hub answered with something other than model metadata for {repo_id}.")
-        return self._evidence(repo_id, revision, info, texts)
+        return raw
 
-    def _evidence(self, repo_id: str, requested: str | None, info: dict[str, Any],
-                  texts_wanted: bool = True) -> RepoEvidence:
-        sha = str(info.get("sha") or "")
-        gated = info.get("gated") or False
-        problems: list[FetchProblem] = []
-        files = tuple(
-            RepoFile(path=str(s.get("rfilename")), size=s.get("size"), blob_id=s.get("blobId"),
-                     lfs_sha256=(s.get("lfs") or {}).get("sha256"))
-            for s in info.get("siblings") or [] if isinstance(s, dict) and s.get("rfilename")
-        )
-        card = info.get("cardData") if isinstance(info.get("cardData"), dict) else {}
-        config = info.get("config") if isinstance(info.get("config"), dict) else None
-        paths = {f.path for f in files}
-        can_read = not gated or bool(self.token)
-        texts: list[TextFile] = []
+    @staticmethod
+    def _answered_id(requested: str, info: ModelInfo) -> str:
+        """The id to report: the Hub's spelling when it differs from the request only in case (ids are
+        case-insensitive); an answer about another model is never used."""
+        if info.id is None:
+            return requested
+        if info.id.lower() != requested.lower():
+            raise InvalidHubAnswer(f"The Hub answered for {info.id[:120]!r} when asked for {requested}; "
+                                   "the answer was not used.")
+        return info.id
 
-        def read(path: str) -> None:
-            texts.append(self._read_text(repo_id, sha, path, can_read, problems))
-
-        if texts_wanted and "README.md" in paths:
-            read("README.md")
-        license_link = card.get("license_link")
-        wanted = [p for p in sorted(paths) if "/" not in p and LICENSE_FILE.match(p)]
-        if isinstance(license_link, str) and license_link.lstrip("./") in paths:
-            wanted.insert(0, license_link.lstrip("./"))
-        # The light read (ancestors) needs a license text only when the card names no license.
-        for path in list(dict.fromkeys(wanted))[:MAX_LICENSE_FILES] if texts_wanted or _names_no_license(card) else ():
-            read(path)
-        if "adapter_config.json" in paths and (texts_wanted or not card.get("base_model")):
-            read("adapter_config.json")  # an adapter's base may be named only here
-        if texts_wanted and config is None and "config.json" in paths:
-            read("config.json")  # the Hub usually inlines config; read the file only when it did not
-        checks: list[WeightCheck] = []
-        safetensors = self._safetensors(repo_id, sha, info, files, can_read and texts_wanted, problems, checks)
-        if texts_wanted:
-            checks.extend(self._scan_pickles(repo_id, sha, files, can_read, problems))
-        datasets = tuple(self.dataset(d) for d in _as_list(card.get("datasets"))[:MAX_DATASETS] if texts_wanted)
-        for ds in datasets:
-            if ds.exists is None:
-                problems.append(FetchProblem(f"dataset:{ds.id}", ds.detail))
-        if config is not None:
-            import json
-
-            texts.append(TextFile(path="config.json", status=READ_OK, content=json.dumps(config, sort_keys=True),
+    def _evidence(self, repo_id: str, requested: str | None, info: ModelInfo, full: bool = True) -> RepoEvidence:
+        """Evidence from one model_info reply, plus the files it names: README, license files, configs (full read),
+        or only what an ancestor's terms need (light read); safetensors parameter counts; pickle scans."""
+        problems = list(info.problems)
+        can_read = not info.gated or bool(self.token)
+        paths = {f.path for f in info.files}
+        at = info.sha or requested or "main"  # files are read at the commit the metadata names, when it names one
+        texts = [self._read_text(repo_id, at, path, can_read, problems) for path in _texts_to_read(info, paths, full)]
+        if info.config is not None:
+            texts.append(TextFile(path="config.json", status=READ_OK, content=json.dumps(info.config, sort_keys=True),
                                   detail="from model_info"))
+        checks: list[WeightCheck] = []
+        safetensors = self._safetensors(repo_id, at, info, can_read and full, problems, checks)
+        if full:
+            checks.extend(self._scan_pickles(repo_id, at, info.files, can_read, problems))
+        datasets = self._card_datasets(info.card, problems) if full else ()
         return RepoEvidence(
-            repo_id=str(info.get("id") or repo_id), revision=sha, source=self.source,
+            repo_id=repo_id, revision=info.sha, source=self.source,
             fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), requested_revision=requested,
-            gated=_gate_kind(gated), private=bool(info.get("private")),
-            disabled=bool(info.get("disabled")), author=info.get("author"), library_name=info.get("library_name"),
-            pipeline_tag=info.get("pipeline_tag"), tags=tuple(str(t) for t in info.get("tags") or ()),
-            downloads=info.get("downloads"), likes=info.get("likes"), created_at=info.get("createdAt"),
-            last_modified=info.get("lastModified"), card_data=card, files=files, safetensors=safetensors,
-            texts=tuple(texts), datasets=datasets, security=info.get("securityRepoStatus"),
-            base_models_field=info.get("baseModels") if isinstance(info.get("baseModels"), dict) else None,
-            problems=tuple(problems), weight_checks=tuple(checks), light=not texts_wanted,
+            gated=info.gated, private=info.private, disabled=info.disabled, author=info.author,
+            library_name=info.library_name, pipeline_tag=info.pipeline_tag, tags=info.tags,
+            downloads=info.downloads, likes=info.likes, created_at=info.created_at, last_modified=info.last_modified,
+            card_data=info.card, files=info.files, safetensors=safetensors, texts=tuple(texts), datasets=datasets,
+            security=info.security, base_models_field=info.base_models, problems=tuple(problems),
+            weight_checks=tuple(checks), light=not full,
         )
+
+    def _card_datasets(self, card: dict[str, Any], problems: list[FetchProblem]) -> tuple[DatasetEvidence, ...]:
+        datasets = tuple(self.dataset(d) for d in dataset_ids(card, problems))
+        problems.extend(FetchProblem(f"dataset:{ds.id}", ds.detail) for ds in datasets if ds.exists is None)
+        return datasets
 
     def _read_text(self, repo_id: str, sha: str, path: str, can_read: bool, problems: list[FetchProblem]) -> TextFile:
         if not can_read:
@@ -387,29 +438,27 @@ class LiveHub:
         except UnicodeDecodeError:
             content = body.decode("utf-8", errors="replace")
             detail = "not valid UTF-8; undecodable bytes replaced"
+        content = redact_secrets(content)  # a server echoing the token into a file must not put it in a report
         if truncated:
             return TextFile(path, READ_TOO_LARGE, content=content, truncated=True,
                             detail=f"only the first {self.max_text_bytes} bytes were read")
         return TextFile(path, READ_OK, content=content, detail=detail)
 
-    def _safetensors(self, repo_id: str, sha: str, info: dict[str, Any], files: tuple[RepoFile, ...],
-                     can_read: bool, problems: list[FetchProblem],
-                     checks: list[WeightCheck] | None = None) -> SafetensorsSummary | None:
-        summary = info.get("safetensors")
-        if isinstance(summary, dict) and isinstance(summary.get("parameters"), dict):
-            params = {str(k): int(v) for k, v in summary["parameters"].items() if isinstance(v, int)}
-            return SafetensorsSummary(parameters=params, total=int(summary.get("total") or sum(params.values())),
+    def _safetensors(self, repo_id: str, at: str, info: ModelInfo, can_read: bool, problems: list[FetchProblem],
+                     checks: list[WeightCheck]) -> SafetensorsSummary | None:
+        """Parameter counts: the Hub's summary when it gave a valid one, else the shards' headers (range reads)."""
+        if info.safetensors is not None:
+            return SafetensorsSummary(parameters=info.safetensors.parameters, total=info.safetensors.total,
                                       source="hub-summary")
-        shards = [f for f in files if f.path.endswith(".safetensors")][:MAX_SAFETENSORS_SHARDS]
+        shards = [f for f in info.files if f.path.endswith(".safetensors")][:MAX_SAFETENSORS_SHARDS]
         if not shards or not can_read:
             return None
         totals: dict[str, int] = {}
         for shard in shards:
             try:
-                header = self.read_safetensors_header(repo_id, sha, shard.path, shard.size)
+                header = self.read_safetensors_header(repo_id, at, shard.path, shard.size)
             except SafetensorsHeaderError as exc:  # the file is broken or hostile: a finding, not a failed request
-                if checks is not None:
-                    checks.append(WeightCheck(shard.path, "safetensors-header", "corrupt", detail=_one_line(exc)))
+                checks.append(WeightCheck(shard.path, "safetensors-header", "corrupt", detail=_one_line(exc)))
                 return None
             except Exception as exc:
                 problems.append(FetchProblem(shard.path, f"safetensors header unreadable: {_one_line(exc)}"))
@@ -418,7 +467,7 @@ class LiveHub:
                 totals[dtype] = totals.get(dtype, 0) + count
         return SafetensorsSummary(parameters=totals, total=sum(totals.values()), source="headers")
 
-    def read_safetensors_header(self, repo_id: str, sha: str, path: str, size: int | None):
+    def read_safetensors_header(self, repo_id: str, sha: str, path: str, size: int | None) -> SafetensorsHeader:
         """Range-read and validate one safetensors header (one request, two for headers over 100 kB)."""
         url = self._file_url(repo_id, sha, path)
         prefix, _ = self._get_bytes(url, 100_008, (0, 100_007))
@@ -469,25 +518,43 @@ class LiveHub:
     def current_shas(self, repo_ids: list[str]) -> dict[str, str]:
         """The current commit of many models in few requests: one listing per namespace (paged), with only the
         `sha` field; a namespace with just one or two of the ids is cheaper asked model by model. Models that
-        cannot be listed are simply absent (the caller then reads them in full)."""
-        wanted = set(repo_ids)
+        cannot be listed are simply absent (the caller then reads them in full); once no connection can be made,
+        the rest are not asked."""
         by_author: dict[str, list[str]] = {}
-        for repo_id in wanted:
+        for repo_id in dict.fromkeys(repo_ids):
             by_author.setdefault(repo_id.split("/")[0] if "/" in repo_id else "", []).append(repo_id)
         found: dict[str, str] = {}
         for author, ids in sorted(by_author.items()):
             try:
-                if author and len(ids) > 2:
-                    listing = self._list_models(author=author, expand=["sha"])  # paged, each page retried
-                    found.update({m.id: m.sha for m in listing if m.id in wanted and m.sha})
-                else:
-                    for repo_id in ids:
-                        info = self._get_json(f"{self.endpoint}/api/models/{repo_id}", {"expand": ["sha"]})
-                        if isinstance(info, dict) and isinstance(info.get("sha"), str):
-                            found[repo_id] = info["sha"]
-            except Exception:  # unknown current sha = read in full later; never a reason to fail the run
-                continue
+                found.update(self._shas_of(author, ids))
+            except Exception as exc:  # unknown current sha = read in full later; never a reason to fail the run
+                if _is_connection_failure(exc):
+                    break
         return found
+
+    def _shas_of(self, author: str, ids: list[str]) -> dict[str, str]:
+        wanted = {repo_id.lower(): repo_id for repo_id in ids}  # the Hub answers with its own spelling
+        if author and len(ids) > 2:
+            listing = self._list_models(author=author, expand=["sha"])  # paged, each page retried
+            return {wanted[m.id.lower()]: m.sha for m in listing if m.id.lower() in wanted and m.sha}
+        found = {}
+        for repo_id in ids:
+            listed = ListedModel.of(self._get_json(f"{self.endpoint}/api/models/{repo_id}", {"expand": ["sha"]}))
+            if listed is not None and listed.sha:
+                found[repo_id] = listed.sha
+        return found
+
+    def suggestions(self, repo_id: str, limit: int = 3) -> list[str]:
+        """Existing ids close to `repo_id`, from one search of the Hub for its name part (a typo in the namespace,
+        a missing namespace); none when the search fails."""
+        name = repo_id.rsplit("/", 1)[-1]
+        try:
+            listing = self._list_models(limit=50, search=name)
+        except Exception:  # a hint is a courtesy: its failure changes nothing
+            return []
+        ids = {m.id.lower(): m.id for m in listing if m.id.lower() != repo_id.lower()}
+        close = difflib.get_close_matches(repo_id.lower(), list(ids), n=limit, cutoff=0.6)
+        return [ids[key] for key in close]
 
     def dataset(self, dataset_id: str) -> DatasetEvidence:
         """Whether a declared training dataset exists, and its license. Looked up once per client: the models
@@ -536,28 +603,39 @@ class LiveHub:
             raise HubUnreachable(f"The Hub could not list the derivatives of {repo_id} ({_one_line(exc)}).") from None
         out: list[ChildModel] = []
         for model in models[:limit] if limit else models:
-            tags = [str(t) for t in model.tags or []]
-            rel = relation or next((relation_tags[t] for t in tags if t in relation_tags), "unknown")
-            lic = next((t.split(":", 1)[1] for t in tags if t.startswith("license:")), None)
-            count = getattr(model, "children_model_count", None)
+            rel = relation or next((relation_tags[t] for t in model.tags if t in relation_tags), "unknown")
+            lic = next((t.split(":", 1)[1] for t in model.tags if t.startswith("license:")), None)
             out.append(ChildModel(id=model.id, relation=rel, license=lic, downloads=model.downloads,
-                                  gated=model.gated, children_count=count if isinstance(count, int) else None))
+                                  gated=model.gated, children_count=model.children_count))
         return out
-
-
-def _gate_kind(gated: Any) -> bool | str:
-    """The contract's gate values: false, "auto" or "manual" (a bare true from the Hub means some gate: "auto")."""
-    if gated in ("auto", "manual"):
-        return str(gated)
-    return "auto" if gated else False
 
 
 def _names_no_license(card: dict[str, Any]) -> bool:
     """The card's license field names no license (absent, 'other', 'unknown', or not an id), so its files matter."""
-    from auditor.licenses.identify import NON_COMMITTAL_IDS
-
     ids = _as_list(card.get("license"))
-    return not ids or all(i.strip().lower() in NON_COMMITTAL_IDS for i in ids)
+    return not ids or all(i.strip().lower() in NON_COMMITTAL_LICENSE_IDS for i in ids)
+
+
+def _license_paths(card: dict[str, Any], paths: set[str]) -> list[str]:
+    """Top-level license-type files, the card's `license_link` first when it names one of the repo's files."""
+    wanted = [p for p in sorted(paths) if "/" not in p and LICENSE_FILE.fullmatch(p)]
+    link = card.get("license_link")
+    if isinstance(link, str) and link.lstrip("./") in paths:
+        wanted.insert(0, link.lstrip("./"))
+    return list(dict.fromkeys(wanted))[:MAX_LICENSE_FILES]
+
+
+def _texts_to_read(info: ModelInfo, paths: set[str], full: bool) -> list[str]:
+    """The files whose text the audit reads. The light read (an ancestor's) needs a license text only when the card
+    names no license, and adapter_config.json only when the card names no base."""
+    wanted = ["README.md"] if full and "README.md" in paths else []
+    if full or _names_no_license(info.card):
+        wanted.extend(_license_paths(info.card, paths))
+    if "adapter_config.json" in paths and (full or not info.card.get("base_model")):
+        wanted.append("adapter_config.json")  # an adapter's base may be named only here
+    if full and info.config is None and "config.json" in paths:
+        wanted.append("config.json")  # the Hub usually inlines config; read the file only when it did not
+    return wanted
 
 
 def _as_list(value: Any) -> list[str]:

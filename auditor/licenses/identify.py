@@ -14,9 +14,8 @@ from auditor.evidence import READ_OK, READ_TOO_LARGE, RepoEvidence
 from auditor.licenses.heuristics import RedFlag, red_flags
 from auditor.licenses.knowledge import LicenseInfo, LicenseKnowledge, TextMatch, load_knowledge
 from auditor.licenses.matching import identify_license_text
+from auditor.vocabulary import NON_COMMITTAL_LICENSE_IDS as NON_COMMITTAL_IDS
 
-# Hub ids that state nothing: the terms must come from elsewhere.
-NON_COMMITTAL_IDS = {"other", "unknown", "none", "n/a", ""}
 _LICENSE_FILE_NAME = re.compile(r"^(licen[cs]e|copying)", re.I)
 
 
