@@ -6,7 +6,7 @@ import pytest
 
 from auditor.audit import score
 from auditor.evidence import READ_ERROR, READ_OK, DatasetEvidence, RepoEvidence, RepoFile, TextFile
-from auditor.hub.live import _gate_kind
+from auditor.hub.fields import read_model_info
 from auditor.judge import ProbeReads, UndeclaredProbe, Verdict, settle
 from auditor.licenses.identify import BindingTerms
 from auditor.licenses.knowledge import load_knowledge
@@ -67,7 +67,8 @@ def test_datasets_that_could_not_be_checked_are_not_counted_as_obtainable():
 
 
 def test_gate_values_follow_the_contract():
-    assert [_gate_kind(v) for v in (False, None, True, "auto", "manual")] == [False, False, "auto", "auto", "manual"]
+    gates = [read_model_info({"gated": v}).gated for v in (False, None, True, "auto", "manual")]
+    assert gates == [False, False, "auto", "auto", "manual"]
 
 
 # -- the judge's one rule and the evaluators' declared reads ---------------------------------------------------------

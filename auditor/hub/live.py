@@ -414,7 +414,7 @@ class LiveHub(Hub):
         )
 
     def _card_datasets(self, card: dict[str, Any], problems: list[FetchProblem]) -> tuple[DatasetEvidence, ...]:
-        datasets = tuple(self.dataset(d) for d in dataset_ids(card, problems))
+        datasets = tuple(self.dataset(d) for d in dataset_ids(card))
         problems.extend(FetchProblem(f"dataset:{ds.id}", ds.detail) for ds in datasets if ds.exists is None)
         return datasets
 
