@@ -398,20 +398,21 @@ class FakeHub:
         self.repos: dict[tuple[str, str], Repo] = {}
         self.by_sha256: dict[str, RepoFileEntry] = {}
         self._prepare = prepare
+        self._ready = prepare is None
         self._ready_lock = threading.Lock()
         self._listener = listener
         if prepare is None:
             self.reload()
 
     def ensure_ready(self) -> None:
-        """Run `prepare` (once) and load the repos it wrote; every request waits for it."""
-        if self._prepare is None:
+        """Run `prepare` (once) and load the repos it wrote; every request waits until that is done."""
+        if self._ready:
             return
         with self._ready_lock:
-            prepare, self._prepare = self._prepare, None
-            if prepare is not None:
-                prepare()
+            if not self._ready and self._prepare is not None:
+                self._prepare()
                 self.reload()
+                self._ready = True
 
     # -- data -------------------------------------------------------------------------------------------------------
     def reload(self) -> None:
