@@ -76,7 +76,7 @@ class DatasetEvidence:
 @dataclass(frozen=True)
 class RepoEvidence:
     repo_id: str
-    revision: str  # the 40-hex commit actually read
+    revision: str | None  # the 40-hex commit actually read; None only for snapshot facts no page gave a sha for
     source: str  # "hub" | "snapshot"
     fetched_at: str  # UTC ISO 8601
     requested_revision: str | None = None
@@ -103,6 +103,7 @@ class RepoEvidence:
     snapshot_date: str | None = None  # for source == "snapshot": when the evidence was compiled
     light: bool = False  # metadata-only read (an ancestor's): no README, datasets or header reads
     provenance: tuple[dict[str, str], ...] = ()  # snapshot facts: where each came from (url, date)
+    revision_short: str | None = None  # snapshot facts: the short commit id a page showed when no full sha was seen
 
     @property
     def url(self) -> str:

@@ -87,7 +87,8 @@ def build_report(inputs: AuditInputs, verdicts: dict[str, Verdict], lineage: Lin
         "audited_at": audited_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "criteria_version": criteria_version(),
         "source": ev.source,
-        "model": {"id": ev.repo_id, "revision": ev.revision, "gated": ev.gated, "url": ev.url},
+        "model": {"id": ev.repo_id, "revision": ev.revision, "gated": ev.gated, "url": ev.url,
+                  **({"revision_short": ev.revision_short} if ev.revision is None and ev.revision_short else {})},
         "license": {
             "declared": res.declared,
             "identified": primary.license.spdx if primary and primary.source != "inherited" else None,
@@ -121,7 +122,27 @@ def build_report(inputs: AuditInputs, verdicts: dict[str, Verdict], lineage: Lin
     }
     if ev.source == "snapshot":
         report["snapshot_date"] = ev.snapshot_date
+        _drop_compiled_line_numbers(report, ev)
     return report
+
+
+def _compiled_paths(ev: Any) -> set[str]:
+    """Files of snapshot evidence that are compiled stand-ins (a fact sheet), not the published file."""
+    return {t.path for t in ev.texts if t.detail.startswith(("compiled", "the fields a public page showed"))}
+
+
+def _drop_compiled_line_numbers(report: dict[str, Any], ev: Any) -> None:
+    """A line number in a compiled fact sheet is not a line of the real file: keep the file, drop the line."""
+    compiled = _compiled_paths(ev)
+    if not compiled:
+        return
+    sections = [*report["criteria"], *report["osaid"].values()]
+    items = [e for s in sections for e in (*s["evidence"], *s.get("notes", ()))]
+    items += [*report["license"]["sources"], *report["license"]["findings"], *report["lineage"]["findings"]]
+    for item in items:
+        location = item.get("location")
+        if isinstance(location, str) and "#" in location and location.split("#", 1)[0] in compiled:
+            item["location"] = location.split("#", 1)[0]
 
 
 def _license_source(own: tuple[BindingTerms, ...], lineage: Lineage) -> str:

@@ -15,7 +15,6 @@ comes from the card's id. Output is deterministic: the same facts always give by
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import sys
@@ -34,6 +33,7 @@ HISTORY_DIR = "facts-history"
 MAX_FACT_SHEET_BYTES = 3000
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
+_SHORT_SHA = re.compile(r"^[0-9a-f]{7,12}$")
 _KNOWN_KEYS = {
     "id", "compiled", "revision", "revision_short", "gated", "library_name", "pipeline_tag", "tags", "card",
     "files", "approximate_file_names", "config", "adapter_config", "parameters", "facts", "provenance", "author",
@@ -91,6 +91,9 @@ def load_facts(path: Path) -> dict[str, Any]:
     revision = raw.get("revision")
     if revision is not None and not (isinstance(revision, str) and _SHA.match(revision)):
         raise _fail(path, "'revision' must be a 40-hex commit sha shown on a page (omit it when unknown).")
+    short = raw.get("revision_short")
+    if short is not None and not (isinstance(short, str) and _SHORT_SHA.match(short)):
+        raise _fail(path, "'revision_short' must be the 7 to 12 hex digits a page showed.")
     facts = raw.get("facts") or {}
     if not isinstance(facts, dict) or set(facts) - _PROSE_KEYS:
         raise _fail(path, f"'facts' may only hold {', '.join(sorted(_PROSE_KEYS))}.")
@@ -110,11 +113,6 @@ def load_facts(path: Path) -> dict[str, Any]:
     if not isinstance(card, dict):
         raise _fail(path, "'card' must be a mapping of card metadata.")
     return raw
-
-
-def placeholder_revision(repo_id: str, date: str) -> str:
-    """A stable stand-in commit id when no page showed the full sha (marked as such in the provenance)."""
-    return hashlib.sha1(f"snapshot-placeholder:{repo_id}@{date}".encode()).hexdigest()
 
 
 def fact_sheet(raw: dict[str, Any], card: dict[str, Any]) -> str:
@@ -149,12 +147,12 @@ def build_evidence(raw: dict[str, Any], source: Path) -> RepoEvidence:
     card: dict[str, Any] = dict(raw.get("card") or {})
     provenance = [dict(sorted((str(k), str(v)) for k, v in entry.items())) for entry in raw["provenance"]]
     revision = raw.get("revision")
+    short = raw.get("revision_short")
     if revision is None:
-        revision = placeholder_revision(repo_id, date)
-        shown = f" (pages show the short id {raw['revision_short']})" if raw.get("revision_short") else ""
+        # Invent nothing: without a full sha shown on a page the revision stays unknown (null in the report).
+        shown = f"; pages show the short id {short}" if short else ""
         provenance.append({"fact": "revision", "url": "", "date": date, "date_basis": "consulted",
-                           "note": f"placeholder: no page showed the full commit sha{shown}; "
-                                   "this id is derived from the model id and the snapshot date"})
+                           "note": f"unknown: no page showed the full commit sha{shown}"})
     if raw.get("approximate_file_names"):
         provenance.append({"fact": "files", "url": "", "date": date, "date_basis": "consulted",
                            "note": "approximate file names: the pages showed the weight formats, not every name"})
@@ -180,7 +178,8 @@ def build_evidence(raw: dict[str, Any], source: Path) -> RepoEvidence:
                                          source="snapshot-facts")
     gated = raw.get("gated", False)
     return RepoEvidence(
-        repo_id=repo_id, revision=revision, source="snapshot", fetched_at=f"{date}T00:00:00Z",
+        repo_id=repo_id, revision=revision, revision_short=short if revision is None else None, source="snapshot",
+        fetched_at=f"{date}T00:00:00Z",
         gated=gated if gated in ("auto", "manual") else bool(gated), author=raw.get("author") or repo_id.split("/")[0],
         library_name=raw.get("library_name"), pipeline_tag=raw.get("pipeline_tag"),
         tags=tuple(raw.get("tags") or ()), card_data=card, files=files, safetensors=safetensors,
@@ -230,15 +229,39 @@ def compile_snapshot(snapshot_dir: Path, out_dir: Path, history_out: Path | None
     return done
 
 
+def audit_history(history_dir: Path, reports_dir: Path) -> list[Path]:
+    """Audit every dated historical state (HISTORY/<date>/<id>.json) into REPORTS/<date>/<id>.json."""
+    from auditor.audit import audit
+    from auditor.hub.snapshot import SnapshotHub
+
+    written = []
+    for dated in sorted(p for p in history_dir.iterdir() if p.is_dir() and _DATE.match(p.name)):
+        for path in sorted(dated.rglob("*.json")):
+            repo_id = path.relative_to(dated).with_suffix("").as_posix()
+            target = reports_dir / dated.name / f"{repo_id}.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            report = audit(repo_id, hub=SnapshotHub(root=dated))
+            target.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            written.append(target)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m auditor.snapshot_compile", description=__doc__.splitlines()[0])
-    parser.add_argument("snapshot_dir", type=Path, help="directory holding facts/ (and facts-history/)")
-    parser.add_argument("out_dir", type=Path, help="where the evidence JSON goes (reports/evidence/)")
+    parser.add_argument("snapshot_dir", type=Path, help="directory holding facts/ (and facts-history/); with "
+                        "--history-reports, the dated evidence directory (reports/evidence-history/)")
+    parser.add_argument("out_dir", type=Path, help="where the evidence JSON goes (reports/evidence/); with "
+                        "--history-reports, where the dated reports go (reports/snapshots/)")
     parser.add_argument("--history-out", type=Path, default=None,
                         help="where dated historical evidence goes (reports/evidence-history/)")
     parser.add_argument("--prune", action="store_true", help="delete evidence files that no facts file produces")
+    parser.add_argument("--history-reports", action="store_true",
+                        help="audit the compiled dated states into reports instead of compiling facts")
     args = parser.parse_args(argv)
     try:
+        if args.history_reports:
+            print(f"wrote {len(audit_history(args.snapshot_dir, args.out_dir))} dated report(s)")
+            return 0
         done = compile_snapshot(args.snapshot_dir, args.out_dir, args.history_out, args.prune)
     except AuditError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

@@ -16,7 +16,6 @@ from auditor.snapshot_compile import (
     SnapshotFactsError,
     compile_snapshot,
     main,
-    placeholder_revision,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,13 +65,13 @@ def test_evidence_loads_and_carries_provenance(path: Path) -> None:
     assert evidence.repo_id == path.relative_to(EVIDENCE).with_suffix("").as_posix()
     assert evidence.source == "snapshot"
     assert evidence.snapshot_date and re.match(r"^\d{4}-\d{2}-\d{2}$", evidence.snapshot_date)
-    assert _HEX40.match(evidence.revision)
+    assert evidence.revision is None or _HEX40.match(evidence.revision)
     assert evidence.provenance
     for entry in evidence.provenance:
         assert entry.get("date") and entry.get("date_basis") in {"page", "commit", "consulted"}
         assert entry.get("url") or entry.get("note"), entry
-    if evidence.revision == placeholder_revision(evidence.repo_id, evidence.snapshot_date):
-        assert any(e.get("fact") == "revision" and "placeholder" in e.get("note", "") for e in evidence.provenance)
+    if evidence.revision is None:  # no page showed the full sha: unknown, and the provenance says so
+        assert any(e.get("fact") == "revision" and e.get("note", "").startswith("unknown") for e in evidence.provenance)
     # No license text and no card prose: only our fact sheet and configuration fields are stored as text.
     assert {t.path for t in evidence.texts} <= {"README.md", "config.json", "adapter_config.json"}
     readme = evidence.text("README.md")
@@ -122,11 +121,14 @@ provenance:
 """
 
 
-def test_placeholder_revision_is_stable_and_marked(tmp_path: Path) -> None:
-    _write_facts(tmp_path, "acme/tiny", GOOD)
+def test_unknown_revision_stays_unknown_and_is_marked(tmp_path: Path) -> None:
+    _write_facts(tmp_path, "acme/tiny", GOOD.replace("card:", "revision_short: 1a2b3c4\ncard:"))
     [done] = compile_snapshot(tmp_path, tmp_path / "out")
-    assert done.evidence.revision == placeholder_revision("acme/tiny", "2026-01-02")
-    assert any("placeholder" in e.get("note", "") for e in done.evidence.provenance)
+    assert done.evidence.revision is None and done.evidence.revision_short == "1a2b3c4"
+    assert any(e.get("note") == "unknown: no page showed the full commit sha; pages show the short id 1a2b3c4"
+               for e in done.evidence.provenance)
+    report = audit("acme/tiny", hub=SnapshotHub(root=tmp_path / "out"))
+    assert report["model"]["revision"] is None and report["model"]["revision_short"] == "1a2b3c4"
     sheet = done.evidence.text("README.md").content or ""
     assert "## Training data" in sheet and "Paper: https://arxiv.org/abs/0000.00000" in sheet
 

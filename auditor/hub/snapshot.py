@@ -108,8 +108,8 @@ class SnapshotHub(Hub):
             self._cache[held] = self._load(held)
         evidence = self._cache[held]
         if revision not in (None, "main", evidence.revision):
-            raise RepoNotFound(f"The bundled snapshot holds {held} only at revision {evidence.revision[:12]}, "
-                               f"not '{revision}'.")
+            at = evidence.revision[:12] if evidence.revision else "its snapshot state (no full commit id known)"
+            raise RepoNotFound(f"The bundled snapshot holds {held} only at revision {at}, not '{revision}'.")
         return evidence
 
     def missing_message(self, repo_id: str) -> str:

@@ -40,6 +40,14 @@ def license_line(report: dict) -> tuple[str, str]:
     return declared_s, f"{identified} — from {lic['source']}"
 
 
+def revision_label(model: dict) -> str:
+    """The commit audited; a snapshot model whose full sha no page showed says so (with the short id if one was)."""
+    if model.get("revision"):
+        return str(model["revision"])
+    short = model.get("revision_short")
+    return f"not known (pages show the short id {short})" if short else "not known"
+
+
 def source_note(report: dict) -> str | None:
     if report.get("source") == "snapshot":
         return f"Answered from the bundled snapshot of {report.get('snapshot_date') or 'unknown date'}, not the live Hub."

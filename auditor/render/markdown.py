@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from auditor.render import CLASS_WORDS, MARKS, gated_word, license_line, printable, source_note, strongest_evidence
+from auditor.render import (
+    CLASS_WORDS,
+    MARKS,
+    gated_word,
+    license_line,
+    printable,
+    revision_label,
+    source_note,
+    strongest_evidence,
+)
 
 
 def _cell(text: str) -> str:
@@ -22,7 +31,7 @@ def render(report: dict) -> str:
     if note:
         out += [f"> {note}", ""]
     out += [
-        f"- **Revision:** `{model['revision']}`" if model["revision"] else "- **Revision:** not known",
+        f"- **Revision:** `{model['revision']}`" if model["revision"] else f"- **Revision:** {revision_label(model)}",
         f"- **Gated:** {gated_word(model['gated'])}",
         f"- **License declared:** {_cell(declared)}",
         f"- **License identified:** {_cell(identified)}",

@@ -7,7 +7,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from auditor.render import CLASS_WORDS, MARKS, gated_word, license_line, printable, source_note, strongest_evidence
+from auditor.render import (
+    CLASS_WORDS,
+    MARKS,
+    gated_word,
+    license_line,
+    printable,
+    revision_label,
+    source_note,
+    strongest_evidence,
+)
 
 STYLES = {"pass": "green", "partial": "yellow", "fail": "red", "unknown": "bright_black"}
 CLASS_STYLES = {"open-source": "bold green", "open-weights": "bold cyan", "restricted": "bold red",
@@ -22,7 +31,7 @@ def render(report: dict, console: Console) -> None:
     head.add_column(style="bold")
     head.add_column()
     head.add_row("Model", f"{model['id']}  {model['url']}")
-    head.add_row("Revision", model["revision"] or "not known")
+    head.add_row("Revision", revision_label(model))
     head.add_row("Gated", gated_word(model["gated"]))
     head.add_row("License declared", declared)
     head.add_row("License identified", identified)
