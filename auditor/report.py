@@ -87,8 +87,7 @@ def build_report(inputs: AuditInputs, verdicts: dict[str, Verdict], lineage: Lin
         "audited_at": audited_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "criteria_version": criteria_version(),
         "source": ev.source,
-        "model": {"id": ev.repo_id, "revision": ev.revision, "gated": ev.gated, "url": ev.url,
-                  **({"revision_short": ev.revision_short} if ev.revision is None and ev.revision_short else {})},
+        "model": _model(ev),
         "license": {
             "declared": res.declared,
             "identified": primary.license.spdx if primary and primary.source != "inherited" else None,
@@ -124,6 +123,13 @@ def build_report(inputs: AuditInputs, verdicts: dict[str, Verdict], lineage: Lin
         report["snapshot_date"] = ev.snapshot_date
         _drop_compiled_line_numbers(report, ev)
     return report
+
+
+def _model(ev: Any) -> dict[str, Any]:
+    model = {"id": ev.repo_id, "revision": ev.revision, "gated": ev.gated, "url": ev.url}
+    if ev.revision is None and ev.revision_short:  # the short id a page showed; the full sha stays unknown
+        model["revision_short"] = ev.revision_short
+    return model
 
 
 def _compiled_paths(ev: Any) -> set[str]:

@@ -67,6 +67,26 @@ def _str_list(value: Any, source: Path, key: str) -> list[str]:
     return list(value)
 
 
+def _check_commit_ids(raw: dict[str, Any], path: Path) -> None:
+    """Only ids a page showed: a full 40-hex sha, or the short id when that is all a page gave."""
+    revision = raw.get("revision")
+    if revision is not None and not (isinstance(revision, str) and _SHA.match(revision)):
+        raise _fail(path, "'revision' must be a 40-hex commit sha shown on a page (omit it when unknown).")
+    short = raw.get("revision_short")
+    if short is not None and not (isinstance(short, str) and _SHORT_SHA.match(short)):
+        raise _fail(path, "'revision_short' must be the 7 to 12 hex digits a page showed.")
+
+
+def _check_provenance(provenance: Any, path: Path) -> None:
+    if not isinstance(provenance, list) or not provenance:
+        raise _fail(path, "needs a non-empty 'provenance' list.")
+    for entry in provenance:
+        if not (isinstance(entry, dict) and isinstance(entry.get("fact"), str) and isinstance(entry.get("url"), str)
+                and _DATE.match(str(entry.get("date") or "")) and entry.get("date_basis") in DATE_BASES):
+            raise _fail(path, "every provenance entry needs fact, url, date (YYYY-MM-DD) and date_basis "
+                              f"({', '.join(sorted(DATE_BASES))}).")
+
+
 def load_facts(path: Path) -> dict[str, Any]:
     """Read and check one facts file; every problem is one sentence naming the file."""
     try:
@@ -88,23 +108,11 @@ def load_facts(path: Path) -> dict[str, Any]:
     compiled = str(raw.get("compiled") or "")
     if not _DATE.match(compiled):
         raise _fail(path, "needs 'compiled' as a YYYY-MM-DD date.")
-    revision = raw.get("revision")
-    if revision is not None and not (isinstance(revision, str) and _SHA.match(revision)):
-        raise _fail(path, "'revision' must be a 40-hex commit sha shown on a page (omit it when unknown).")
-    short = raw.get("revision_short")
-    if short is not None and not (isinstance(short, str) and _SHORT_SHA.match(short)):
-        raise _fail(path, "'revision_short' must be the 7 to 12 hex digits a page showed.")
+    _check_commit_ids(raw, path)
     facts = raw.get("facts") or {}
     if not isinstance(facts, dict) or set(facts) - _PROSE_KEYS:
         raise _fail(path, f"'facts' may only hold {', '.join(sorted(_PROSE_KEYS))}.")
-    provenance = raw.get("provenance")
-    if not isinstance(provenance, list) or not provenance:
-        raise _fail(path, "needs a non-empty 'provenance' list.")
-    for entry in provenance:
-        if not (isinstance(entry, dict) and isinstance(entry.get("fact"), str) and isinstance(entry.get("url"), str)
-                and _DATE.match(str(entry.get("date") or "")) and entry.get("date_basis") in DATE_BASES):
-            raise _fail(path, "every provenance entry needs fact, url, date (YYYY-MM-DD) and date_basis "
-                              f"({', '.join(sorted(DATE_BASES))}).")
+    _check_provenance(raw.get("provenance"), path)
     for item in raw.get("files") or []:
         if not (isinstance(item, dict) and isinstance(item.get("path"), str)):
             raise _fail(path, "every entry of 'files' needs a 'path'.")
@@ -141,18 +149,21 @@ def fact_sheet(raw: dict[str, Any], card: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _unknown_revision_note(short: str | None, date: str) -> dict[str, str]:
+    """Invent nothing: without a full sha shown on a page the revision stays unknown (null in the report)."""
+    shown = f"; pages show the short id {short}" if short else ""
+    return {"fact": "revision", "url": "", "date": date, "date_basis": "consulted",
+            "note": f"unknown: no page showed the full commit sha{shown}"}
+
+
 def build_evidence(raw: dict[str, Any], source: Path) -> RepoEvidence:
     repo_id: str = raw["id"]
     date: str = raw["compiled"]
     card: dict[str, Any] = dict(raw.get("card") or {})
     provenance = [dict(sorted((str(k), str(v)) for k, v in entry.items())) for entry in raw["provenance"]]
-    revision = raw.get("revision")
-    short = raw.get("revision_short")
+    revision, short = raw.get("revision"), raw.get("revision_short")
     if revision is None:
-        # Invent nothing: without a full sha shown on a page the revision stays unknown (null in the report).
-        shown = f"; pages show the short id {short}" if short else ""
-        provenance.append({"fact": "revision", "url": "", "date": date, "date_basis": "consulted",
-                           "note": f"unknown: no page showed the full commit sha{shown}"})
+        provenance.append(_unknown_revision_note(short, date))
     if raw.get("approximate_file_names"):
         provenance.append({"fact": "files", "url": "", "date": date, "date_basis": "consulted",
                            "note": "approximate file names: the pages showed the weight formats, not every name"})

@@ -1,6 +1,7 @@
 """Agreement of our classification with the public judgments recorded in the real-card corpus.
 
     PYTHONPATH=. python -m tests.realcards_agreement [--write]
+    PYTHONPATH=OLD_CHECKOUT:. python -m tests.realcards_agreement --classes > before.yaml   # another auditor's verdicts
 
 serves tests/realcards/ through a fake Hub of its own, audits every model with the real huggingface_hub client,
 maps every recorded judgment (OSI's OSAID validation, the Model Openness Tool, the European Open Source AI Index)
@@ -181,8 +182,15 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def before_agreement(rows: list[Row], before: dict[str, str]) -> tuple[int, int]:
+    """Agreement of the classifications recorded for an earlier auditor (causes.yaml `before_classes`)."""
+    pairs = [(before.get(row.repo_id), a) for row in rows for _, a in row.counted]
+    return sum(ours in a for ours, a in pairs if ours), len(pairs)
+
+
 def render(rows: list[Row], causes: dict[str, Any]) -> str:
     agree, total = agreement(rows)
+    before = causes.get("before_classes") or {}
     judged_models = [r for r in rows if r.counted]
     model_agree = sum(all(r.agrees(a) for _, a in r.counted) for r in judged_models)
     checks = [c for r in rows for c in r.checks]
@@ -202,13 +210,18 @@ def render(rows: list[Row], causes: dict[str, Any]) -> str:
         f"issue expectations met: {sum(ok for _, ok in checks)} of {len(checks)}.",
         "",
     ]
+    if before:
+        old_agree, old_total = before_agreement(rows, before)
+        lines += [f"**Before** ({notes.get('before_commit', 'an earlier main')}, same corpus): {old_agree} of "
+                  f"{old_total} judgments ({_pct(old_agree, old_total)}); the `Before` column shows each model's "
+                  "classification then.", ""]
     lines += [str(notes.get("before", "")).strip(), ""] if notes.get("before") else []
     lines += ["## How a judgment maps to our classification", "", str(notes.get("mapping", "")).strip(), ""]
     lines += ["## Table", "",
-              "| Model | Kind | Public judgments | Ours | Agree? | Cause of a disagreement (who is wrong) |",
-              "| --- | --- | --- | --- | --- | --- |"]
+              "| Model | Kind | Public judgments | Before | Ours | Agree? | Cause of a disagreement (who is wrong) |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
     for row in rows:
-        lines.append(_table_row(row, causes))
+        lines.append(_table_row(row, causes, before.get(row.repo_id, "—")))
     lines += ["", "## Issue expectations", "", "| Model | Check | Met? |", "| --- | --- | --- |"]
     for row in rows:
         for text, ok in row.checks:
@@ -220,7 +233,7 @@ def _pct(a: int, b: int) -> str:
     return f"{100 * a / b:.1f} %" if b else "n/a"
 
 
-def _table_row(row: Row, causes: dict[str, Any]) -> str:
+def _table_row(row: Row, causes: dict[str, Any], before: str) -> str:
     judged = "<br>".join(_cell(describe(j)) for j, _ in row.judgments) or "none published"
     if not row.counted:
         verdict = "—"
@@ -232,7 +245,7 @@ def _table_row(row: Row, causes: dict[str, Any]) -> str:
         cause = (causes.get("disagreements") or {}).get(f"{row.repo_id}|{judgment['judge']}")
         why.append(_cell(f"{JUDGE_NAMES[judgment['judge']]}: {cause}") if cause else
                    f"{JUDGE_NAMES[judgment['judge']]}: not yet analysed")
-    return (f"| `{row.repo_id}` | {row.kind} | {judged} | {row.ours} | {verdict} | "
+    return (f"| `{row.repo_id}` | {row.kind} | {judged} | {before} | {row.ours} | {verdict} | "
             f"{'<br>'.join(why)} |")
 
 
@@ -250,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     _isolate_environment()
     rows = audit_corpus()
     text = render(rows, load_causes())
+    if "--classes" in args:  # the classification of every model, to record as `before_classes`
+        sys.stdout.write(yaml.safe_dump({r.repo_id: r.ours for r in rows}, sort_keys=True))
+        return 0
     if "--write" in args:
         DOC_PATH.write_text(text, encoding="utf-8")
         agree, total = agreement(rows)

@@ -18,7 +18,6 @@ MAX_COMPLEXITY = 20
 KNOWN_COMPLEX: dict[str, int] = {
     "auditor/report.py:build_report": 26,
     "auditor/batch.py:run_batch": 34,
-    "auditor/snapshot_compile.py:load_facts": 29,
     "auditor/snapshot_compile.py:build_evidence": 21,
     "auditor/export/spdx.py:document": 33,
 }
