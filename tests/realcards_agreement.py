@@ -117,6 +117,9 @@ def issue_checks(report: dict[str, Any], expect: dict[str, Any]) -> tuple[tuple[
     if "classification" in expect:
         checks.append((f"classification {expect['classification']}",
                        report.get("classification") == expect["classification"]))
+    if "classification_not" in expect:
+        checks.append((f"classification is not {expect['classification_not']}",
+                       report.get("classification") != expect["classification_not"]))
     findings = {f.get("id") or f.get("kind") for f in _all_findings(report)}
     for finding in expect.get("findings") or []:
         checks.append((f"finding {finding}", finding in findings))
