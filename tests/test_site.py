@@ -486,3 +486,108 @@ def test_sigterm_stops_the_workers_and_removes_the_staging_copy(reports: Path, t
     assert not [pid for pid in workers if _alive(pid)]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")]  # no staging copy left
     assert not out.exists()
+
+
+def test_extra_sections_add_pages_and_a_navigation_entry(reports: Path, tmp_path: Path):
+    """The hook the census uses: a section writes its pages in the site's layout and gets a menu entry."""
+    from markupsafe import Markup, escape
+
+    from auditor.site.build import SitePages
+
+    class Census:
+        label = "Census"
+        href = "census/index.html"
+
+        def render(self, pages: SitePages) -> int:
+            pages.page("census/index.html", "Census", Markup("<h1>Census</h1><p>") + escape("<b>2M</b> models")
+                       + Markup("</p>"), section="Census")
+            pages.write("census/summary.json", '{"models": 2}')
+            return 1
+
+    result = build_site(reports, tmp_path / "site", sections=[Census()])
+    html = (tmp_path / "site" / "census" / "index.html").read_text()
+    assert "<h1>Census</h1>" in html and "&lt;b&gt;2M&lt;/b&gt;" in html and 'href="../assets/style.css"' in html
+    assert 'href="../census/index.html" aria-current="page">Census</a>' in html
+    assert 'href="census/index.html">Census</a>' in (tmp_path / "site" / "index.html").read_text()
+    assert (tmp_path / "site" / "census" / "summary.json").read_text() == '{"models": 2}'
+    plain = build_site(reports, tmp_path / "plain")
+    assert result.pages == plain.pages + 1 and "Census" not in (tmp_path / "plain" / "index.html").read_text()
+
+
+@pytest.mark.parametrize("kind, summary, value, words", [
+    ("user-threshold", "more than 700 million monthly active users", 700_000_000, "700M-user cap"),
+    ("user-threshold", "more than 100 million monthly active users", 100_000_000, "100M-user cap"),
+    ("user-threshold", "a threshold", None, "user cap"),
+    ("use-restrictions", "Use must follow the Llama 2 Acceptable Use Policy", None, "acceptable-use policy"),
+    ("use-restrictions", "Use is bound by the Gemma Prohibited Use Policy", None, "acceptable-use policy"),
+    ("use-restrictions", "may not be used for the purposes listed in Attachment A", None, "use restrictions"),
+    ("output-restriction", "may not be used to improve any other large language model", None,
+     "no improving other LLMs"),
+    ("separate-agreement", "Acceptance is by clicking a button", None, "click-through acceptance"),
+    ("separate-agreement", "Using counts as accepting the terms", None, "acceptance by use"),
+    ("non-commercial", "only for purposes not primarily aimed at commercial advantage", None,
+     "non-commercial use only"),
+    ("made-up-kind", "anything", None, "made up kind"),
+])
+def test_clauses_are_named_in_a_readers_words(kind, summary, value, words):
+    from auditor.site.why import clause_words
+
+    assert clause_words(kind, summary, value) == words
+
+
+def test_the_why_sentence_is_built_from_the_failing_clauses(site: Path):
+    page = scan(model_page(site, LLAMA_BASE))
+    html = model_page(site, LLAMA_BASE).read_text()
+    why = html[html.index('id="why"'):html.index("</p>", html.index('id="why"'))]
+    text = re.sub(r"<[^>]+>|\s+", " ", why)
+    assert "Restricted because:" in text
+    for words in ("700M-user cap ( §2)", "acceptable-use policy ( §1.b.iv)", "no improving other LLMs ( §1.b.v)",
+                  "click-through acceptance ( preamble)"):
+        assert re.sub(r"\s+", " ", words) in re.sub(r"\s+", " ", text.replace("(", "( ")), (words, text)
+    assert re.search(rf'href="https://huggingface\.co/{LLAMA_BASE}/blob/[0-9a-f]{{40}}/LICENSE\.txt#L\d+', why)
+    assert page.text  # parsed
+    relabelled = model_page(site, LLAMA_RELABELLED).read_text()
+    assert "700M-user cap" in relabelled[relabelled.index('id="why"'):]  # inherited clauses decide it too
+    gpt2 = model_page(site, "gpt2").read_text()
+    assert "Open weights, not open source, because" in gpt2
+
+
+def test_a_placeholder_revision_is_never_shown_or_linked(reports: Path, tmp_path: Path):
+    shutil.copytree(reports, tmp_path / "r")
+    path = report_path(tmp_path / "r", "gpt2")
+    report = json.loads(path.read_text())
+    for revision, shown in ((None, False), ("main", False), ("0" * 39, False), ("a" * 40, True)):
+        report["model"]["revision"] = revision
+        path.write_text(json.dumps(report))
+        build_site(tmp_path / "r", tmp_path / "s")
+        html = model_page(tmp_path / "s", "gpt2").read_text()
+        head = html[html.index("Revision audited"):html.index("</div>", html.index("Revision audited"))]
+        assert ("/gpt2/tree/" + "a" * 40 in head) is shown
+        assert ("not recorded" in head) is (not shown) and ("/gpt2/tree/main" in head) is (not shown)
+
+
+def test_recent_changes_group_license_and_class_changes_into_one_entry(tmp_path: Path):
+    import feedparser
+
+    from auditor.site.changes import feed, recent_entries
+
+    history = tmp_path / "history" / "tiiuae"
+    history.mkdir(parents=True)
+    base = {"schema": "auditor.history/1", "model": "tiiuae/falcon-40b", "criteria": {}}
+    rows = [{**base, "date": "2023-05-26", "declared": None, "license_key": "tii-falcon-llm-1.0",
+             "identified": "LicenseRef-tii-falcon-llm-1.0", "classification": "restricted", "revision": "1" * 40},
+            {**base, "date": "2023-06-01", "declared": "apache-2.0", "identified": "Apache-2.0",
+             "classification": "open-weights", "revision": "2" * 40},
+            {**base, "date": "2023-07-01", "declared": "apache-2.0", "identified": "Apache-2.0",
+             "classification": "open-weights", "revision": "3" * 40}]  # a new commit only: not listed
+    (history / "falcon-40b.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    entries = recent_entries(tmp_path)
+    assert len(entries) == 1 and entries[0].change.date == "2023-06-01"
+    assert entries[0].commit_url == f"https://huggingface.co/tiiuae/falcon-40b/commit/{'2' * 40}"
+    assert "license changed from none (tii-falcon-llm-1.0) to apache-2.0" in entries[0].change.sentence
+    for base_url, link in ((None, "models/tiiuae/falcon-40b.html"),
+                           ("https://example.org/audit/", "https://example.org/audit/models/tiiuae/falcon-40b.html")):
+        parsed = feedparser.parse(feed(entries, base_url))
+        assert not parsed.bozo and parsed.version == "atom10" and parsed.feed.id.startswith(("urn:", "https://"))
+        assert [e.link for e in parsed.entries] == [link]
+    assert recent_entries(tmp_path / "nowhere") == []

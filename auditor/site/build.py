@@ -74,6 +74,7 @@ from auditor.site.views import (
     model_path,
     model_view,
     row_view,
+    spdx_name,
     status_of,
     text,
 )
@@ -796,15 +797,6 @@ class _Build:
 
     def lineage_ids(self) -> frozenset[str]:
         return frozenset(self.lineage.derivatives)
-
-
-def spdx_name(spdx: str | None, knowledge: Any) -> str:
-    """A license expression by its human name when the knowledge base knows it as one license."""
-    if not spdx:
-        return ""
-    parts = re.split(r"( AND | OR | WITH )", spdx)
-    return "".join(p if p.strip() in ("AND", "OR", "WITH") else (getattr(knowledge.by_spdx(p), "name", None) or p)
-                   for p in parts)
 
 
 def license_names(row: dict[str, Any], knowledge: Any) -> dict[str, str]:

@@ -128,13 +128,17 @@ def build_index(members: list[Member]) -> LineageIndex:
     return LineageIndex(dict(derivatives), dict(families))
 
 
-def derivation_summary(model_id: str, lineage: Lineage, derivatives: tuple[Derivative, ...]) -> str:
+def derivation_summary(model_id: str, lineage: Lineage, derivatives: tuple[Derivative, ...],
+                       declared: str = "") -> str:
     """"fine-tune of meta-llama/Llama-2-7b-hf; 12 derivatives audited here, 3 relabelled (MIT, Apache-2.0)"."""
     parts = []
     parent = _parent_relation(model_id, lineage.ancestors)
     if parent:
         bases = sorted({link.id for link in lineage.ancestors if link.depth == 1})
         parts.append(f"{RELATION_WORDS.get(parent[1], parent[1])} of {', '.join(bases)}")
+        if lineage.conflicts:
+            parts.append(f"relabelled {declared or 'under another license'}, which drops terms of "
+                         f"{', '.join(sorted(lineage.conflicts))} that still bind it")
     else:
         parts.append("a root: no base model declared")
     if derivatives:

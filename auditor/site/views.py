@@ -18,6 +18,7 @@ from auditor.site.links import LinkContext, hub_model_url
 from auditor.site.why import why
 
 SHA = re.compile(r"^[0-9a-f]{40}$")
+MAX_DERIVATIVES_LISTED = 200  # a model page lists this many; the family page lists them all
 STATUSES = ("pass", "partial", "fail", "unknown")
 CLASSES = ("open-source", "open-weights", "restricted", "closed", "unknown")
 SEVERITIES = ("info", "warning", "critical")
@@ -182,11 +183,10 @@ def _weights_view(weights: dict[str, Any], ctx: LinkContext) -> dict[str, Any]:
 def _license_view(lic: dict[str, Any], effective: str, ctx: LinkContext, knowledge: Any) -> dict[str, Any]:
     key = lic.get("key")
     info = knowledge.by_key(key) if isinstance(key, str) else None
-    effective_info = knowledge.by_spdx(effective) if effective else None
     return {
         "declared": declared_text(lic.get("declared")),
         "effective": effective,
-        "effective_name": effective_info.name if effective_info else "",
+        "effective_name": spdx_name(effective, knowledge),
         "identified": text(lic.get("identified")),
         "name": text(lic.get("name")),
         "osi": {True: "yes", False: "no"}.get(lic.get("osi_approved"), "could not tell"),  # type: ignore[arg-type]
@@ -215,10 +215,12 @@ def _lineage_view(repo_id: str, report: dict[str, Any], ctx: LinkContext, classi
                        "relation": text(a.get("relation")), "depth": text(a.get("depth")),
                        "license": text(a.get("license"))} for a in map(as_dict, ancestors)],
         "findings": evidence_views(lineage.get("findings"), ctx),
-        "summary": derivation_summary(repo_id, facts, derivatives),
+        "summary": derivation_summary(repo_id, facts, derivatives, declared_text(lic.get("declared"))),
         "derivatives": [{"id": d.id, "href": ctx.model_page(d.id), "relation": d.relation, "depth": d.depth,
                          "parent": d.parent, "classification": class_of(d.classification),
-                         "declared": d.declared or "none", "relabels": d.relabels} for d in derivatives],
+                         "declared": d.declared or "none", "relabels": d.relabels}
+                        for d in derivatives[:MAX_DERIVATIVES_LISTED]],
+        "derivatives_total": len(derivatives),
         "relabelled": sum(1 for d in derivatives if d.relabels),
         "family_href": family_href,
     }
@@ -289,6 +291,15 @@ def human_bytes(value: Any) -> str:
     return f"{n} B"
 
 
+def spdx_name(spdx: str | None, knowledge: Any) -> str:
+    """A license expression with each id the knowledge base knows replaced by its human name."""
+    if not spdx:
+        return ""
+    parts = re.split(r"( AND | OR | WITH )", spdx)
+    return "".join(p if p.strip() in ("AND", "OR", "WITH") else (getattr(knowledge.by_spdx(p), "name", None) or p)
+                   for p in parts)
+
+
 def license_label(row: dict[str, Any], knowledge: Any) -> str:
     """A row's license by its human name (the knowledge base's), else as declared."""
     identified = row.get("license_identified")
@@ -300,9 +311,8 @@ def row_view(row: dict[str, Any], ctx: LinkContext, criteria_ids: list[str], kno
     """One line of the comparison table, from an index row (the same data the script reads)."""
     statuses = as_dict(row.get("criteria"))
     effective = text(row.get("license_effective"))
-    effective_info = knowledge.by_spdx(effective) if effective else None
     name = license_label(row, knowledge)
-    effective_name = effective_info.name if effective_info else effective
+    effective_name = spdx_name(effective, knowledge)
     return {
         "id": row["id"], "href": ctx.model_page(row["id"]), "classification": class_of(row.get("classification")),
         "license": name, "license_id": text(row.get("license_identified")) or declared_text(row.get("license_declared")),
