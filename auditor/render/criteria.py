@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor.criteria import criteria_version, load_criteria
-from auditor.probes.registry import probe
+from auditor.probes.registry import PROBES, probe
 
 
 def criteria_markdown(generated_note: bool = True) -> str:
@@ -29,4 +29,13 @@ def criteria_markdown(generated_note: bool = True) -> str:
         out += ["**How it is decided:**", ""]
         out += [f"- `{status}`: {rule}" for status, rule in c.decision.items()]
         out += ["", f"**Why:** {c.rationale}", "", f"**Remediation:** {c.remediation}", ""]
-    return "\n".join(out)
+    return "\n".join(out + _probes_table())
+
+
+def _probes_table() -> list[str]:
+    """Every probe (auditor/probes/registry.py), what it asks and which criteria read it."""
+    readers = {p.id: [c.id for c in load_criteria() if p.id in c.reads] for p in PROBES}
+    out = ["## Probes", "", "Each probe answers one question once per audit: `true`, `false`, or `not-available` when the "
+           "evidence it needs could not be read.", "", "| Probe | Asks | Read by |", "| --- | --- | --- |"]
+    out += [f"| `{p.id}` | {p.question} | {', '.join(f'`{c}`' for c in readers[p.id])} |" for p in PROBES]
+    return [*out, ""]
