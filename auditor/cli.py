@@ -17,6 +17,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError  # Typer vendo
 from typer.exceptions import Abort
 
 from auditor import __version__
+from auditor.census.cli import census_app
 from auditor.errors import EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_USAGE, AuditError, redact
 from auditor.progress import ProgressSink, choose_progress
 from auditor.render import clean
@@ -226,13 +227,16 @@ def batch_command(
         show_default=False)] = None,
     progress: ProgressOption = ProgressMode.auto,
     quiet: QuietOption = False,
+    shard: Annotated[str | None, typer.Option(help="Audit only slice I of N (0 <= I < N <= 256), chosen by id.",
+                                              show_default=False)] = None,
 ) -> None:
     """Audit every model of a list; re-running resumes. Exit 0 all audited, 1 some not, 4 Hub unreachable."""
     from auditor.batch import read_ids, run_batch, write_exports
+    from auditor.census.shards import parse_shard, select_shard
 
     sink = choose_progress(progress.value, quiet=quiet)
     try:
-        ids = read_ids(file)
+        ids = select_shard(read_ids(file), parse_shard(shard) if shard else None)
         hub = make_hub(offline, token)
         sink.start(len(ids), "Auditing")
         try:
@@ -262,6 +266,7 @@ def batch_command(
 
 site_app = typer.Typer(help="The static comparison site.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(site_app, name="site")
+app.add_typer(census_app, name="census")
 
 
 @site_app.command("build")

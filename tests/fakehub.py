@@ -388,6 +388,9 @@ class FakeHub:
         self.tree_page_size = tree_page_size
         self.lfs_via_cdn = lfs_via_cdn
         self.latency_s = 0.0  # added to every request, to stand in for a real network round trip
+        # Optional bulk listing for census tests: callable(cursor | None, limit) -> (JSON body bytes, next cursor
+        # | None). When set, GET /api/models without filters is answered from it, with an opaque `cursor` Link.
+        self.model_listing = None
         self.requests: list[dict] = []  # request log: method, path, query, selected headers, status
         self.failures: list[Failure] = []
         self._lock = threading.Lock()
@@ -703,6 +706,10 @@ def _make_handler(hub: FakeHub, *, cdn: bool):
             bad = [e for e in expand if e not in VALID_EXPAND]
             if bad:
                 raise HubError(400, None, f'"expand" must be one of the allowed values, got {bad}')
+            if "baseModels" in expand:  # the Hub refuses it in listings (census contract)
+                raise HubError(400, None, '"baseModels" cannot be expanded in a model listing')
+            if hub.model_listing is not None and not self.qlist("filter"):
+                return self._bulk_listing()
             filters = self.qlist("filter")
             search = (self.q1("search") or "").lower()
             author = self.q1("author")
@@ -771,6 +778,15 @@ def _make_handler(hub: FakeHub, *, cdn: bool):
                 nxt = f"{hub.url}/api/models?{urlencode(q, doseq=True)}"
                 headers["Link"] = f'<{nxt}>; rel="next"'
             self._json(out, headers=headers)
+
+        def _bulk_listing(self):
+            body, cursor = hub.model_listing(self.q1("cursor"), int(self.q1("limit") or hub.page_size))
+            headers = {}
+            if cursor is not None:
+                q = {k: v for k, v in self._query.items() if k != "cursor"}
+                q["cursor"] = [cursor]
+                headers["Link"] = f'<{hub.url}/api/models?{urlencode(q, doseq=True)}>; rel="next"'
+            self._send(200, body, headers)
 
         def _repo_api(self, repo_type: str, segs: list[str]):
             token = self._token()
