@@ -277,12 +277,17 @@ def site_build_command(
                                                  show_default=False)] = None,
     progress: ProgressOption = ProgressMode.auto,
     quiet: QuietOption = False,
+    census: Annotated[Path | None, typer.Option(help="A census directory (or one holding dated censuses) for the "
+                                                     "Census section.", show_default=False)] = None,
 ) -> None:
     """Build the static site: comparison table, a page per model, criterion and license, JSON API, badges."""
     from auditor.site.build import build_site
 
     try:
-        result = build_site(reports, out, base_url=base_url, progress=choose_progress(progress.value, quiet=quiet))
+        from auditor.census.site import CensusSection
+
+        result = build_site(reports, out, base_url=base_url, progress=choose_progress(progress.value, quiet=quiet),
+                            sections=(CensusSection(census),) if census else ())
     except AuditError as exc:
         fail(exc)
     if quiet or progress is ProgressMode.json:

@@ -450,3 +450,81 @@ def test_action_metadata() -> None:
         if "run" in step:
             assert step.get("shell") == "bash", step["name"]  # composite run steps must name their shell
             assert "${{" not in step["run"], step["name"]
+
+
+# -- the census workflow: census, deep-audit shards, merge ---------------------------------------------------------
+CENSUS_WORKFLOW = REPO_ROOT / ".github" / "workflows" / "census.yml"
+
+
+def test_census_workflow_matrix_and_publishing() -> None:
+    workflow = load_yaml(CENSUS_WORKFLOW)
+    assert "workflow_dispatch" in triggers(workflow) and triggers(workflow)["schedule"]
+    jobs = workflow["jobs"]
+    assert jobs["deep-audit"]["strategy"]["matrix"]["shard"] == "${{ fromJSON(needs.census.outputs.shards) }}"
+    assert jobs["deep-audit"]["strategy"]["fail-fast"] is False
+    assert jobs["publish"]["needs"] == ["census", "deep-audit"]
+    assert "always()" in jobs["publish"]["if"] and "needs.census.result == 'success'" in jobs["publish"]["if"]
+    assert jobs["publish"]["permissions"] == {"contents": "write"}
+    assert all(jobs[name]["permissions"] == {"contents": "read"} for name in ("census", "deep-audit"))
+    upload = next(s for s in jobs["deep-audit"]["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["if"] == "always()" and upload["with"]["name"] == "shard-${{ matrix.shard }}"
+    assert "rate-limits" in CENSUS_WORKFLOW.read_text()  # the Hub limits the schedule relies on are documented
+
+
+def test_census_workflow_steps_refuse_to_publish_when_a_shard_failed(tmp_path: Path, private_hub,
+                                                                     runner_env: dict[str, str]) -> None:
+    """The census, plan, shard and merge steps of census.yml against a fake Hub with 3 shards: one shard cannot
+    reach the Hub, so the merge refuses (2/3 < 99 %) and keeps the previous publication; once it is re-run, the
+    merge publishes."""
+    from auditor.census.shards import shard_of
+
+    hub, _ = private_hub
+    jobs = load_yaml(CENSUS_WORKFLOW)["jobs"]
+    steps = {s.get("id"): s for job in jobs.values() for s in job["steps"] if s.get("id")}
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**runner_env, "HF_ENDPOINT": hub.url, "SHARDS": "3", "TOP_MODELS": "10"}
+    expressions = {"secrets.HF_TOKEN": "", "needs.census.outputs.date": "2026-12-06", "github.ref_name": "main"}
+
+    def run(step_id: str, extra: dict[str, str] | None = None, **more: str) -> subprocess.CompletedProcess[str]:
+        return run_step(steps[step_id], work, {**env, **(extra or {})}, {**expressions, **more})
+
+    for step_id in ("census", "plan"):
+        result = run(step_id)
+        assert result.returncode == 0, (step_id, result.stdout, result.stderr)
+    summary = json.loads((work / "census-run" / "summary.json").read_text())
+    assert summary["models"] >= 3 and summary["families"]["llama2"]["relabelled"] == 1
+    assert "shards=[0, 1, 2]" in Path(env["GITHUB_OUTPUT"]).read_text()
+    deep = (work / "census-run" / "deep-audit.txt").read_text().split()
+    assert MIT_FINETUNE in deep
+    failing = shard_of(MIT_FINETUNE, 3)
+
+    artifacts = work / "shard-artifacts"
+
+    def audit_shard(shard: int, endpoint: str) -> subprocess.CompletedProcess[str]:
+        result = run("shard", {"HF_ENDPOINT": endpoint}, **{"matrix.shard": str(shard)})
+        if (work / f"shard-{shard}").is_dir():  # upload-artifact (if: always()), then download-artifact
+            shutil.rmtree(artifacts / f"shard-{shard}", ignore_errors=True)
+            shutil.copytree(work / f"shard-{shard}", artifacts / f"shard-{shard}")
+        return result
+
+    for shard in range(3):
+        result = audit_shard(shard, "http://127.0.0.1:9" if shard == failing else hub.url)
+        assert result.returncode == (4 if shard == failing else 0), (shard, result.stdout, result.stderr)
+    previous = work / "census" / "reports"
+    previous.mkdir(parents=True)
+    (previous / "index.json").write_text('{"previous": true}')
+
+    refused = run("merge")
+    assert refused.returncode == 1
+    assert "::error::Only 2 of 3 shards finished" in refused.stdout and "previous publication" in refused.stdout
+    assert json.loads((previous / "index.json").read_text()) == {"previous": True}
+    assert not (work / "census" / "2026-12-06").exists()
+    assert "not published" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+
+    assert audit_shard(failing, hub.url).returncode == 0
+    merged = run("merge")
+    assert merged.returncode == 0, merged.stderr
+    index = json.loads((previous / "index.json").read_text())
+    assert sorted(row["id"] for row in index["models"]) == sorted(deep)
+    assert json.loads((work / "census" / "2026-12-06" / "summary.json").read_text())["schema"] == "auditor.census/1"

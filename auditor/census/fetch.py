@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Full, Queue
+from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -16,6 +20,7 @@ from auditor.errors import AuditError, HubUnreachable, RepoNotFound
 from auditor.fsutil import atomic_write_bytes, atomic_write_json
 from auditor.progress import NullProgress, ProgressSink
 
+T = TypeVar("T")
 DEFAULT_DUMP_REPO = "cfahlgren1/hub-stats"
 DEFAULT_DUMP_FILE = "models.parquet"
 
@@ -43,6 +48,43 @@ def read_state(raw_dir: Path) -> dict | None:
     return state if isinstance(state, dict) and isinstance(state.get("pages"), int) else None
 
 
+def prefetched(pages: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """The items of `pages`, read ahead by a background thread (at most `depth` waiting): the next page is on its
+    way while this one is written, so a census runs at the speed of the network, not network + disk. An error of
+    the reader is raised here, after the pages read before it."""
+    queue: Queue = Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        queue.put(page, timeout=0.2)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(done)
+        except BaseException as exc:  # handed to the consumer, raised there
+            queue.put(exc)
+
+    reader = threading.Thread(target=read, name="census-pages", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
 def fetch_api(raw_dir: Path, hub, *, resume: bool = False, progress: ProgressSink | None = None) -> ApiFetch:
     """Every page of the model listing into raw_dir/pages/, one parquet file per page, each written (and the
     cursor recorded) before the next is asked for. With `resume`, continue after the last recorded page."""
@@ -64,7 +106,7 @@ def fetch_api(raw_dir: Path, hub, *, resume: bool = False, progress: ProgressSin
     progress.start(None, "census pages")
     count = done_before
     try:
-        for page in iter_model_pages(hub, state.get("next")):
+        for page in prefetched(iter_model_pages(hub, state.get("next"))):
             count += 1
             atomic_write_bytes(pages_dir / f"page-{count:06d}.parquet", table_bytes(page_table(page.items)))
             atomic_write_json(_state_path(raw_dir), {"pages": count, "next": page.next_url,
