@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHILD_DUMP = """
+PEAK = """
+def peak_mb():
+    # VmHWM: this process's own high-water mark since exec (ru_maxrss would include the parent's size at fork).
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+"""
+
+CHILD_DUMP = PEAK + """
 import json, sys, time
 from pathlib import Path
 from auditor.census.run import census_from_dump
@@ -37,36 +44,37 @@ summary = census_from_dump(Path(sys.argv[1]), "synthetic/hub-dump", "models.parq
 import resource
 usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"seconds": time.perf_counter() - started, "timings": timings, "models": summary["models"],
-                  "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                  "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_mb": peak_mb(),
                   "no_license": summary["no_license"], "relabelled": summary["relabelled"],
                   "families": {k: {x: v[x] for x in ("descendants", "relabelled", "no_license")}
                                for k, v in summary["families"].items()}}))
 """
 
-CHILD_API = """
+CHILD_API = PEAK + """
 import json, sys, time
 from pathlib import Path
 from auditor.census.fetch import fetch_api
 from auditor.hub.live import LiveHub
-started = time.perf_counter()
-fetched = fetch_api(Path(sys.argv[1]), LiveHub(token=False, endpoint=sys.argv[2]))
 import resource
-usage = resource.getrusage(resource.RUSAGE_SELF)
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+hub = LiveHub(token=False, endpoint=sys.argv[2])
+started, cpu_started = time.perf_counter(), cpu()
+fetched = fetch_api(Path(sys.argv[1]), hub)
 print(json.dumps({"seconds": time.perf_counter() - started, "pages": fetched.pages,
-                  "cpu_seconds": usage.ru_utime + usage.ru_stime}))
+                  "cpu_seconds": cpu() - cpu_started, "peak_mb": peak_mb()}))
 """
 
 
 def run_child(code: str, args: list[str], env: dict[str, str]) -> tuple[dict, float]:
-    """Run `code` in a fresh interpreter; returns (its JSON line, its peak RSS in MB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run `code` in a fresh interpreter; returns (its JSON line, its own peak RSS in MB)."""
     proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True,
                           timeout=1800)
     if proc.returncode != 0:
         raise SystemExit(f"child failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: run the large child last, or read it as a bound.
-    return json.loads(proc.stdout.strip().splitlines()[-1]), max(peak, before) / 1024
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result, result["peak_mb"]
 
 
 class PreEncoded:
@@ -122,7 +130,6 @@ def main() -> None:
         for variable in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE"):
             env.pop(variable, None)
 
-        # API pages first (small children), so RUSAGE_CHILDREN's maximum is the dump census afterwards.
         hub.model_listing = PreEncoded(DumpPages(dump), args.api_pages)
         hub.latency_s = args.latency
         small = max(2, args.api_pages // 4)
@@ -142,7 +149,7 @@ def main() -> None:
             "seconds": round(big_result["seconds"], 2), "pages_per_s": round(throughput, 2),
             "page_latency_limit_pages_per_s": round(limit, 2), "share_of_limit": round(throughput / limit, 3),
             "target_share": 0.8,
-            # CPU the client spends per page (imports included): on an idle core a page costs at most
+            # CPU the client spends per page (imports excluded): on an idle core a page costs at most
             # latency + this, so latency / (latency + cpu) bounds the share from below without other load.
             "client_cpu_ms_per_page": round(1000 * big_result["cpu_seconds"] / big_result["pages"], 1),
             "share_of_limit_idle_bound": round(args.latency / (args.latency + big_result["cpu_seconds"]

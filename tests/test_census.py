@@ -221,7 +221,7 @@ def test_api_census_resumes_from_the_last_cursor(synthetic_hub, dump_census, tmp
 
     with pytest.raises(HubUnreachable, match="--resume"):
         census_from_api(out, hub)
-    assert len(list((out / "raw" / "pages").glob("page-*.parquet"))) == 5
+    assert len(list((out / "raw" / "pages").glob("page-*.json"))) == 5
     assert not (out / "summary.json").exists()
     synthetic_hub.failures.clear()
     synthetic_hub.model_listing = listing

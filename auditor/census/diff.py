@@ -30,6 +30,7 @@ def _delta(old: int | None, new: int | None) -> dict[str, int | None]:
 
 def _model_changes(old_dir: Path, new_dir: Path) -> dict[str, Any]:
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         con.execute(f"CREATE VIEW o AS SELECT id, license, relabelled FROM read_parquet('{old_dir / 'models.parquet'}')")
         con.execute(f"CREATE VIEW n AS SELECT id, license, relabelled FROM read_parquet('{new_dir / 'models.parquet'}')")

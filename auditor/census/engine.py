@@ -23,15 +23,18 @@ RELATIONS = ("adapter", "merge", "quantized", "finetune")
 
 @dataclass(frozen=True)
 class Inputs:
-    paths: tuple[Path, ...]  # parquet files of raw rows (API pages, or the dump)
+    paths: tuple[Path, ...]  # files of raw rows: the dump (parquet) or API pages (JSON arrays)
     columns: dict[str, str]  # column name -> kind ("struct" for a struct cardData; anything else as read)
+    format: str = "parquet"  # parquet | json
 
 
-def connect(work_dir: Path, memory_limit: str = "1500MB") -> duckdb.DuckDBPyConnection:
+def connect(work_dir: Path, memory_limit: str = "1200MB") -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that spills to work_dir/.duckdb-tmp beyond `memory_limit` (peak RSS stays < 2 GB)."""
     tmp = work_dir / ".duckdb-tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(config={"threads": max(1, min(os.cpu_count() or 1, 4)), "memory_limit": memory_limit,
                                  "temp_directory": str(tmp), "preserve_insertion_order": False})
+    con.execute("SET enable_progress_bar = false")  # its bar would land on the user's stderr
     return con
 
 
@@ -48,7 +51,16 @@ def _raw_select(inputs: Inputs) -> str:
             f'{col("downloads", "BIGINT")} AS downloads, {col("likes", "BIGINT")} AS likes, '
             f'{col("createdAt", "VARCHAR")} AS created_at, {col("gated", "VARCHAR")} AS gated, '
             f'{col("pipeline_tag", "VARCHAR")} AS pipeline_tag, {col("library_name", "VARCHAR")} AS library_name '
-            f"FROM read_parquet([{files}], union_by_name = true) WHERE id IS NOT NULL")
+            f"FROM {_reader(inputs, files)} WHERE id IS NOT NULL")
+
+
+def _reader(inputs: Inputs, files: str) -> str:
+    if inputs.format == "json":
+        from auditor.census.rows import PAGE_COLUMNS
+
+        columns = ", ".join(f"'{name}': '{kind}'" for name, kind in PAGE_COLUMNS.items())
+        return f"read_json([{files}], format = 'array', columns = {{{columns}}})"
+    return f"read_parquet([{files}], union_by_name = true)"
 
 
 def _load_license_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -60,10 +72,17 @@ def _load_license_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("INSERT INTO lic_alias VALUES (?, ?)", list(license_name_aliases()))
 
 
-def _card_list(path: str) -> str:
-    """A card field that is a string or a list of strings, as a list (anything else: NULL)."""
-    return (f"CASE json_type(card, '{path}') WHEN 'VARCHAR' THEN [json_extract_string(card, '{path}')] "
-            f"WHEN 'ARRAY' THEN json_extract_string(card, '{path}[*]') END")
+# The card keys a census reads, parsed once per row (json_transform); license and base_model may be a string or a
+# list, so they stay JSON until normalised below.
+CARD_SHAPE = ('{"license": "JSON", "license_name": "VARCHAR", "license_link": "VARCHAR", "base_model": "JSON", '
+              '"base_model_relation": "VARCHAR"}')
+
+
+def _json_strings(expr: str) -> str:
+    """A JSON value that is a string or a list of strings, as a list of strings (anything else: empty)."""
+    return (f"CASE json_type({expr}) WHEN 'VARCHAR' THEN [json_extract_string({expr}, '$')] "
+            f"WHEN 'ARRAY' THEN list_filter(json_extract_string({expr}, '$[*]'), lambda x: x IS NOT NULL) "
+            "ELSE [] END")
 
 
 STEPS = [
@@ -76,15 +95,24 @@ STEPS = [
                                        lambda t: lower(trim(substr(t, 9)))))[1] AS tag_license,
               list_transform(list_filter(tags, lambda t: starts_with(t, 'base_model:')),
                              lambda t: substr(t, 12)) AS base_tags,
-              CASE WHEN json_valid(card) THEN lower(trim(({card_license})[1])) END AS card_license,
-              CASE WHEN json_valid(card) THEN json_extract_string(card, '$.license_name') END AS license_name,
-              CASE WHEN json_valid(card) THEN json_extract_string(card, '$.license_link') END AS license_link,
-              CASE WHEN json_valid(card) THEN {card_bases} END AS card_bases,
-              CASE WHEN json_valid(card) THEN lower(json_extract_string(card, '$.base_model_relation')) END
-                  AS card_relation
-       FROM src)
-     SELECT p.* EXCLUDE (tag_license, card_license), coalesce(p.tag_license, p.card_license) AS license
-     FROM parsed p"""),
+              CASE WHEN json_valid(card) THEN json_transform(card, '{card_shape}') END AS c
+       FROM src),
+     lists AS (
+       SELECT * EXCLUDE (base_tags, c),
+              c.license_name AS license_name, c.license_link AS license_link,
+              lower(trim(({card_license})[1])) AS card_license,
+              list_transform(base_tags, lambda s: CASE WHEN split_part(s, ':', 1) IN ({relations})
+                                                       THEN substr(s, strpos(s, ':') + 1) ELSE s END) AS tag_parents,
+              list_sort(list_filter(list_transform(base_tags, lambda s: split_part(s, ':', 1)),
+                                    lambda r: r IN ({relations})))[1] AS tag_relation,
+              {card_bases} AS card_bases, lower(c.base_model_relation) AS card_relation
+       FROM parsed)
+     SELECT * EXCLUDE (tag_license, card_license, tag_parents, card_bases, tag_relation, card_relation),
+            coalesce(tag_license, card_license) AS license,
+            list_sort(list_distinct(list_filter(list_transform(list_concat(tag_parents, card_bases),
+                                                               lambda x: trim(x)), lambda x: x <> ''))) AS bases,
+            coalesce(tag_relation, card_relation) AS relation
+     FROM lists"""),
     # One row per id (a listing that shifted while it was paged can repeat a model); skipped when ids are unique.
     ("dedupe", """
      CREATE OR REPLACE TEMP TABLE declared AS SELECT * FROM declared QUALIFY row_number() OVER (PARTITION BY id) = 1
@@ -94,27 +122,16 @@ STEPS = [
      SELECT d.rowid AS k, d.*,
             CASE WHEN d.license = 'other' AND a.cid IS NOT NULL THEN a.cid ELSE d.license END AS license_key
      FROM declared d LEFT JOIN lic_alias a ON d.license = 'other' AND a.name = lower(trim(d.license_name))"""),
+    # The model's relation applies to each of its edges (the Hub records one relation per model).
     ("edges", """
      CREATE TEMP TABLE edges AS
-     WITH declared_edges AS (
-       SELECT k AS child_k, id AS child,
-              trim(CASE WHEN split_part(s, ':', 1) IN ({relations}) THEN substr(s, strpos(s, ':') + 1) ELSE s END)
-                  AS parent,
-              CASE WHEN split_part(s, ':', 1) IN ({relations}) THEN split_part(s, ':', 1) END AS relation, 0 AS rank
-       FROM (SELECT k, id, unnest(base_tags) AS s FROM keyed)
-       UNION ALL
-       SELECT k, id, trim(b), card_relation, 1 FROM (SELECT k, id, card_relation, unnest(card_bases) AS b FROM keyed
-                                                     WHERE card_bases IS NOT NULL)
-     ),
-     grouped AS (
-       SELECT child_k, any_value(child) AS child, parent,
-              arg_min(relation, rank) FILTER (WHERE relation IS NOT NULL) AS relation
-       FROM declared_edges WHERE parent IS NOT NULL AND parent <> '' GROUP BY child_k, parent)
-     SELECT g.*, p.k AS parent_k FROM grouped g LEFT JOIN keyed p ON p.id = g.parent"""),
+     WITH declared_edges AS (SELECT k AS child_k, id AS child, unnest(bases) AS parent, relation FROM keyed
+                             WHERE len(bases) > 0)
+     SELECT e.*, p.k AS parent_k FROM declared_edges e LEFT JOIN keyed p ON p.id = e.parent"""),
     ("reach", """
      CREATE TEMP TABLE reach AS
      WITH RECURSIVE known_edges AS (SELECT child_k, parent_k FROM edges WHERE parent_k IS NOT NULL),
-     seeds AS (SELECT k FROM keyed ANTI JOIN edges e ON e.child_k = keyed.k),
+     seeds AS (SELECT k FROM keyed WHERE len(bases) = 0),
      walk(node, root, depth) USING KEY (node, root) AS (
        SELECT k, k, 0 FROM seeds
        UNION
@@ -132,18 +149,15 @@ STEPS = [
      GROUP BY r.node"""),
     ("census", """
      CREATE TEMP TABLE census AS
-     WITH bases AS (SELECT child_k, list(parent ORDER BY parent) AS bases, min(relation) AS relation
-                    FROM edges GROUP BY child_k)
-     SELECT m.id, m.license, coalesce(b.bases, []) AS bases, b.relation, m.downloads,
+     SELECT m.id, m.license, m.bases, m.relation, m.downloads,
             coalesce(a.root_licenses, []) AS root_licenses,
-            (b.bases IS NOT NULL AND len(coalesce(a.restrictive_roots, [])) > 0 AND coalesce(l.osi, false))
+            (len(m.bases) > 0 AND len(coalesce(a.restrictive_roots, [])) > 0 AND coalesce(l.osi, false))
                 AS relabelled,
             m.license_key, m.license_name, m.license_link, l.family AS license_family,
             coalesce(l.osi, false) AS osi_approved, coalesce(l.restrictive, false) AS restrictive,
             coalesce(a.restrictive_roots, []) AS restrictive_roots, a.depth, coalesce(a.roots, 0) AS roots,
             m.likes, m.created_at, m.gated, m.pipeline_tag, m.library_name
-     FROM keyed m LEFT JOIN bases b ON b.child_k = m.k LEFT JOIN ancestry a ON a.node = m.k
-     LEFT JOIN lic l ON l.cid = m.license_key"""),
+     FROM keyed m LEFT JOIN ancestry a ON a.node = m.k LEFT JOIN lic l ON l.cid = m.license_key"""),
     # Descendants of restrictive roots, one row per (model, root license): what the family figures read.
     ("lineages", """
      CREATE TEMP TABLE lineages AS
@@ -156,7 +170,8 @@ def build(con: duckdb.DuckDBPyConnection, inputs: Inputs, timings: dict[str, flo
     """Create the temp table `census` (one row per model) and `edges` from the raw rows."""
     _load_license_tables(con)
     values = {"raw": _raw_select(inputs), "relations": ", ".join(f"'{r}'" for r in RELATIONS),
-              "card_license": _card_list("$.license"), "card_bases": _card_list("$.base_model")}
+              "card_license": _json_strings("c.license"), "card_bases": _json_strings("c.base_model"),
+              "card_shape": CARD_SHAPE}
     for name, sql in STEPS:
         if name == "dedupe" and con.execute("SELECT count(*) = count(DISTINCT id) FROM declared").fetchone()[0]:
             continue

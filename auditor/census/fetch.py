@@ -15,7 +15,7 @@ from typing import TypeVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from auditor.census.rows import REQUIRED_COLUMNS, page_table, table_bytes
+from auditor.census.rows import REQUIRED_COLUMNS, page_json
 from auditor.errors import AuditError, HubUnreachable, RepoNotFound
 from auditor.fsutil import atomic_write_bytes, atomic_write_json
 from auditor.progress import NullProgress, ProgressSink
@@ -86,7 +86,7 @@ def prefetched(pages: Iterator[T], depth: int = 2) -> Iterator[T]:
 
 
 def fetch_api(raw_dir: Path, hub, *, resume: bool = False, progress: ProgressSink | None = None) -> ApiFetch:
-    """Every page of the model listing into raw_dir/pages/, one parquet file per page, each written (and the
+    """Every page of the model listing into raw_dir/pages/, one JSON file per page, each written (and the
     cursor recorded) before the next is asked for. With `resume`, continue after the last recorded page."""
     from auditor.hub.listing import iter_model_pages
 
@@ -100,7 +100,7 @@ def fetch_api(raw_dir: Path, hub, *, resume: bool = False, progress: ProgressSin
     if state.get("done"):
         return ApiFetch(pages_dir, done_before, done_before)
     pages_dir.mkdir(parents=True, exist_ok=True)
-    for stale in pages_dir.glob("page-*.parquet"):  # written after the recorded cursor: fetched again
+    for stale in pages_dir.glob("page-*.json"):  # written after the recorded cursor: fetched again
         if int(stale.stem.split("-")[1]) > done_before:
             stale.unlink()
     progress.start(None, "census pages")
@@ -108,7 +108,7 @@ def fetch_api(raw_dir: Path, hub, *, resume: bool = False, progress: ProgressSin
     try:
         for page in prefetched(iter_model_pages(hub, state.get("next"))):
             count += 1
-            atomic_write_bytes(pages_dir / f"page-{count:06d}.parquet", table_bytes(page_table(page.items)))
+            atomic_write_bytes(pages_dir / f"page-{count:06d}.json", page_json(page.items))
             atomic_write_json(_state_path(raw_dir), {"pages": count, "next": page.next_url,
                                                      "done": page.next_url is None, "source": "api"})
             progress.advance(f"page {count}")

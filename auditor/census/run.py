@@ -8,7 +8,7 @@ from typing import Any
 
 from auditor.census import engine
 from auditor.census.fetch import check_dump_columns, fetch_api, fetch_dump
-from auditor.census.rows import RAW_SCHEMA
+from auditor.census.rows import PAGE_COLUMNS
 from auditor.census.summary import summarize
 from auditor.errors import UsageError
 from auditor.fsutil import atomic_write_json
@@ -38,10 +38,10 @@ def compute(out_dir: Path, inputs: engine.Inputs, source: str, census_date: str 
 def census_from_api(out_dir: Path, hub, *, resume: bool = False, progress: ProgressSink | None = None,
                     census_date: str | None = None) -> dict[str, Any]:
     fetched = fetch_api(out_dir / "raw", hub, resume=resume, progress=progress)
-    paths = tuple(sorted(fetched.pages_dir.glob("page-*.parquet")))
+    paths = tuple(sorted(fetched.pages_dir.glob("page-*.json")))
     if not paths:
         raise UsageError("The Hub's model listing returned no page, so there is nothing to count.")
-    return compute(out_dir, engine.Inputs(paths, {name: "" for name in RAW_SCHEMA.names}), "api", census_date)
+    return compute(out_dir, engine.Inputs(paths, {name: "" for name in PAGE_COLUMNS}, "json"), "api", census_date)
 
 
 def census_from_dump(out_dir: Path, repo_id: str, filename: str, *, endpoint: str | None = None,
@@ -60,6 +60,7 @@ def deep_audit_ids(census_dir: Path, top: int) -> list[str]:
     if not path.is_file():
         raise UsageError(f"{census_dir} holds no census (models.parquet is missing).")
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         rows = con.execute(f"""
             SELECT id FROM (SELECT id, downloads FROM read_parquet('{path}') ORDER BY downloads DESC NULLS LAST, id
