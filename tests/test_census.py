@@ -305,3 +305,18 @@ def test_census_diff_between_two_dates(tmp_path) -> None:
     assert "Census 2026-11-01 -> 2026-12-01" in text.stdout and "relabelled: 8 -> 10 (+2)" in text.stdout
     bad = run_audit(["census", "diff", str(tmp_path), str(tmp_path / "new")], env)
     assert bad.returncode == 2 and "no readable census" in bad.stderr
+
+
+def test_prefetched_pages_keep_their_order_and_fail_after_the_good_ones() -> None:
+    from auditor.census.fetch import prefetched
+
+    def pages():
+        yield from range(5)
+        raise ConnectionError("the Hub went away")
+
+    got: list[int] = []
+    with pytest.raises(ConnectionError):
+        for page in prefetched(pages(), depth=2):
+            got.append(page)
+    assert got == [0, 1, 2, 3, 4]
+    assert list(prefetched(iter(range(100)), depth=1)) == list(range(100))

@@ -49,7 +49,8 @@ def column_chart(chart_id: str, title: str, description: str, bars: list[Bar]) -
     """Vertical columns (a distribution or a time series), labels below, values above."""
     height, base, top_pad = 240, 200, 24
     count = max(1, len(bars))
-    slot = (WIDTH - 20) / count
+    margin = 30  # room for the first and last labels, centred under their columns
+    slot = (WIDTH - 2 * margin) / count
     top = max((b.value for b in bars), default=0) or 1
     parts = [f'<svg id="{escape(chart_id)}" role="img" aria-labelledby="{escape(chart_id)}-title '
              f'{escape(chart_id)}-desc" viewBox="0 0 {WIDTH} {height}" width="100%" '
@@ -60,7 +61,7 @@ def column_chart(chart_id: str, title: str, description: str, bars: list[Bar]) -
     label_every = max(1, -(-count // 8))  # at most 8 labels: they never overlap
     for i, bar in enumerate(bars):
         h = (base - top_pad) * bar.value / top if bar.value else 0
-        x = 10 + i * slot
+        x = margin + i * slot
         parts.append(f'<rect x="{x + slot * 0.15:.1f}" y="{base - h:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" '
                      f'fill="{ALT_FILL if bar.highlight else BAR_FILL}"><title>{escape(bar.label)}: '
                      f'{escape(bar.text)}</title></rect>')
