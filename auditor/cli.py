@@ -121,6 +121,7 @@ def audit_with_fallback(repo_id: str, revision: str | None, offline: bool, token
     from auditor.audit import audit
     from auditor.errors import RepoNotFound
     from auditor.hub import DEFAULT_AUDIT_BUDGET, audit_budget
+    from auditor.hub.snapshot import one_of
 
     hub = make_hub(offline, token)
     try:
@@ -129,7 +130,7 @@ def audit_with_fallback(repo_id: str, revision: str | None, offline: bool, token
     except RepoNotFound as exc:
         close = [] if revision else hub.suggestions(repo_id)
         if close:
-            raise RepoNotFound(f"{exc.message} Did you mean {' or '.join(close)}?") from None
+            raise RepoNotFound(f"{exc.message} Did you mean {one_of(close)}?") from None
         raise
 
 

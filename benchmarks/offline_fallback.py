@@ -5,7 +5,8 @@
 Scenarios: the endpoint on a closed local port (connection refused), an unresolvable host (name resolution fails),
 `--offline`, and HF_HUB_OFFLINE=1. Each prints the median wall time of `audit MODEL --format json` and the exit
 code; the target is ≤ 1 s for every scenario (issue 16). A separate figure gives the bare interpreter start-up
-plus import time, which every command pays whatever the network does."""
+plus import time, which every command pays whatever the network does. `in_process` times only the fallback itself:
+from asking the live Hub (closed port, unresolvable host) to holding the snapshot's evidence, in one process."""
 
 from __future__ import annotations
 
@@ -57,7 +58,26 @@ def main() -> None:
         runs = [timed(args, {**base, **extra}) for _ in range(options.runs)]
         figures[name] = {"median_s": round(statistics.median(t for t, _ in runs), 3),
                          "exit_codes": sorted({code for _, code in runs})}
-    print(json.dumps({"model": options.model, "runs": options.runs, "scenarios": figures}, indent=2))
+    print(json.dumps({"model": options.model, "runs": options.runs, "scenarios": figures,
+                      "in_process": in_process(options.model, options.runs)}, indent=2))
+
+
+def in_process(model: str, runs: int) -> dict[str, float]:
+    """Median seconds from FallbackHub.repo() on a dead endpoint to the snapshot's answer."""
+    sys.path.insert(0, str(ROOT))
+    from auditor.hub import FallbackHub, SnapshotHub
+    from auditor.hub.live import LiveHub
+
+    out = {}
+    for name, url in (("closed-port", closed_port_url()), ("unresolvable-host", "https://hub.invalid")):
+        times = []
+        for _ in range(runs):
+            hub = FallbackHub(LiveHub(token=False, endpoint=url), SnapshotHub())
+            started = time.perf_counter()
+            hub.repo(model)
+            times.append(time.perf_counter() - started)
+        out[name] = round(statistics.median(times), 4)
+    return out
 
 
 if __name__ == "__main__":

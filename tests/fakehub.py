@@ -447,9 +447,10 @@ class FakeHub:
         - ``hang``: accept the request and answer nothing for `delay_s` seconds (or until ``stop()``), then close;
         - ``drop-mid-body``: send the real headers (full Content-Length) and half the body, then close the socket;
         - ``truncated-json``: send a well-formed reply whose body is the first half of the real one;
-        - ``trickle-headers``: send a status line, then header bytes one every `delay_s` seconds, never ending them.
+        - ``trickle-headers``: send a status line, then header bytes one every `delay_s` seconds, never ending them;
+        - ``trickle-body``: send complete headers announcing a 1 MB body, then one body byte every `delay_s` seconds.
         """
-        if kind not in ("status", "hang", "drop-mid-body", "truncated-json", "trickle-headers"):
+        if kind not in ("status", "hang", "drop-mid-body", "truncated-json", "trickle-headers", "trickle-body"):
             raise ValueError(f"unknown fault kind {kind!r}")
         with self._lock:
             self.failures.append(Failure(path_prefix, status, count, method, kind, headers, delay_s))
@@ -589,12 +590,13 @@ def _make_handler(hub: FakeHub, *, cdn: bool):
                 self._log["bytes"] = len(body)
                 self.wfile.write(body)
 
-        def _trickle_headers(self, interval_s: float) -> None:
-            """A status line, then one header byte per `interval_s` until the client hangs up or the hub stops:
-            every single read succeeds, so only a deadline on the whole reply ends it."""
+        def _trickle(self, interval_s: float, *, body: bool) -> None:
+            """A status line, then one byte (of a header, or of the body) per `interval_s` until the client hangs up
+            or the hub stops: every single read succeeds, so only a deadline on the whole reply ends it."""
             self.close_connection = True
+            head = b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" if body else b"HTTP/1.1 200 OK\r\nX-Slow: "
             try:
-                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                self.wfile.write(head)
                 self.wfile.flush()
                 while not hub._stopping.wait(interval_s):
                     self.wfile.write(b"a")
@@ -644,9 +646,9 @@ def _make_handler(hub: FakeHub, *, cdn: bool):
                 hub._stopping.wait(fault.delay_s)
                 self.close_connection = True
                 return
-            if fault is not None and fault.kind == "trickle-headers":
+            if fault is not None and fault.kind in ("trickle-headers", "trickle-body"):
                 self._log["status"] = "trickle"
-                self._trickle_headers(fault.delay_s)
+                self._trickle(fault.delay_s, body=fault.kind == "trickle-body")
                 return
             try:
                 if cdn:

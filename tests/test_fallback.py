@@ -4,7 +4,11 @@ ids are case-insensitive; a missing model gets "did you mean"; the snapshot list
 
 from __future__ import annotations
 
+import json
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +17,7 @@ from auditor.audit import audit
 from auditor.errors import HubUnreachable, NotInSnapshot, RepoNotFound
 from auditor.hub import FallbackHub, Hub, SnapshotHub, open_hub, snapshot_ids
 from auditor.hub.cached import CachingHub, EvidenceStore
-from auditor.hub.live import LiveHub, RetryPolicy
+from auditor.hub.live import USER_AGENT, LiveHub, RetryPolicy
 from auditor.lineage import AncestorCache
 from tests.hubdata_publishing import LLAMA_BASE, MIT_FINETUNE, OPEN_MODEL, store_snapshot
 
@@ -151,7 +155,7 @@ def test_reachable_hub_answers_live_and_never_notices(snapshot_dir: Path) -> Non
 def test_open_hub_offline_makes_no_request(snapshot_dir: Path, hub_log: list[dict]) -> None:
     hub = open_hub(offline=True, snapshot_root=snapshot_dir)
     assert hub.repo(OPEN_MODEL).source == "snapshot" and hub_log == []
-    with pytest.raises(NotInSnapshot, match="--offline makes no request"):
+    with pytest.raises(NotInSnapshot, match="With --offline no request is made"):
         hub.repo("pub/not-in-snapshot")
 
 
@@ -174,3 +178,42 @@ def test_live_suggestions_take_one_request(hub_log: list[dict]) -> None:
     close = LiveHub(token=False, retry=FAST).suggestions("acme/tiny-apach")
     assert "acme/tiny-apache" in close
     assert [r["path"] for r in hub_log] == ["/api/models"]
+
+
+# -- through the CLI ---------------------------------------------------------------------------------------------
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "from auditor.cli import main; main()", *args], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, **(env or {})})
+
+
+def test_cli_typo_gets_a_live_suggestion(hub_log: list[dict]) -> None:
+    result = run_cli("acme/tiny-apach")
+    assert result.returncode == 3 and result.stdout == ""
+    assert result.stderr.strip().endswith("Did you mean acme/tiny-apache?") and len(result.stderr.splitlines()) == 1
+
+
+def test_cli_offline_typo_gets_a_snapshot_suggestion() -> None:
+    result = run_cli("--offline", "meta-lama/Llama-2-13b-hf")
+    assert result.returncode == 4 and result.stdout == ""
+    assert f"Did you mean {LLAMA}" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("With --offline no request is made to the Hub, and the bundled snapshot does not")
+
+
+@pytest.mark.parametrize("spelling", ["meta-llama/llama-2-13b-hf", "META-LLAMA/LLAMA-2-13B-HF"])
+def test_cli_offline_resolves_any_case(spelling: str) -> None:
+    result = run_cli("--offline", spelling, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["model"]["id"] == LLAMA
+
+
+def test_no_hidden_telemetry_request_even_with_telemetry_on(hub_log: list[dict], tmp_path: Path) -> None:
+    """Before: huggingface_hub's header builder first fetched {endpoint}/api/agent-harnesses (3 s timeout) on every
+    run without a fresh cached copy, i.e. every offline run; our requests build their own headers."""
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_DISABLE_TELEMETRY", "DO_NOT_TRACK")}
+    env["HF_HOME"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-c", "from auditor.cli import main; main()", "acme/tiny-apache"],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    paths = [r["path"] for r in hub_log]
+    assert "/api/models/acme/tiny-apache" in paths and "/api/agent-harnesses" not in paths
+    assert {r["user_agent"] for r in hub_log} == {USER_AGENT}

@@ -430,6 +430,16 @@ def test_trickled_headers_end_at_the_request_deadline(hub_log: list[dict], fake_
     assert statuses(hub_log, "/api/models/gpt2") == ["trickle"] * FAST.attempts  # a timeout is still retried
 
 
+@pytest.mark.timeout(60)
+def test_trickled_body_ends_at_the_request_deadline(hub_log: list[dict], fake_hub: FakeHub) -> None:
+    fake_hub.inject_fault("/acme/tiny-apache/resolve/", "trickle-body", count=100, delay_s=0.1)
+    started = wall_clock()
+    evidence = LiveHub(token=False, timeout=0.25, retry=FAST).repo("acme/tiny-apache")
+    assert wall_clock() - started < 30
+    readme = evidence.text("README.md")
+    assert readme is not None and readme.status == READ_ERROR and "README.md" in {p.what for p in evidence.problems}
+
+
 @pytest.mark.parametrize("endpoint", ["closed-port", UNRESOLVABLE])
 def test_connection_failures_are_unreachable_after_one_attempt(endpoint: str, clock: FakeClock) -> None:
     url = f"http://127.0.0.1:{closed_port()}" if endpoint == "closed-port" else endpoint

@@ -55,6 +55,7 @@ def _header_2e1088(report: dict) -> None:
 
 def _case_id(report: dict) -> None:
     assert report["model"]["id"] == f"{NS}/CASE-ID"  # the Hub's spelling of the id asked for
+    assert report["problems"] == []  # files are read under the id asked for
 
 
 def _base_flood(report: dict) -> None:

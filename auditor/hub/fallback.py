@@ -42,12 +42,12 @@ def open_hub(*, offline: bool = False, token: str | None = None, notice: Notice 
     retries), the snapshot. `notice` receives the one sentence saying so (the CLI prints it on stderr).
     `timeout`: seconds per request attempt of the live Hub (default: LiveHub's)."""
     if offline:
-        return SnapshotHub(snapshot_root, why="--offline makes no request to the Hub")
+        return SnapshotHub(snapshot_root, why="With --offline no request is made to the Hub")
     variable = offline_variable()
     if variable:
         if notice is not None:
             notice(OFFLINE_ENV_NOTICE.format(variable=variable))
-        return SnapshotHub(snapshot_root, why=f"{variable} is set, so no request is made to the Hub")
+        return SnapshotHub(snapshot_root, why=f"With {variable} set no request is made to the Hub")
     from auditor.hub.live import LiveHub  # imports huggingface_hub: only when the network may be used
 
     live = LiveHub(token=token) if timeout is None else LiveHub(token=token, timeout=timeout)

@@ -12,6 +12,7 @@ import math
 import os
 import random
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx2
+from huggingface_hub import __version__ as hf_hub_version
 from huggingface_hub import constants
 from huggingface_hub.errors import (
     DisabledRepoError,
@@ -32,7 +34,7 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, parse_ratelimit_headers
+from huggingface_hub.utils import hf_raise_for_status, parse_ratelimit_headers
 from huggingface_hub.utils._http import hf_request_event_hook
 
 from auditor import __version__
@@ -72,6 +74,8 @@ RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
 MAX_JSON_BYTES = 64_000_000  # a model_info of a repo with very many files is a few MB
 MAX_PICKLE_SCANS = 16  # pickle files fetched for scanning per repo (each at most MAX_SCAN_BYTES)
 CHILD_RELATIONS = ("adapter", "merge", "quantized", "finetune")  # the Hub's base_model:<relation>: tags
+USER_AGENT = (f"model-openness-auditor/{__version__}; hf_hub/{hf_hub_version}; "
+              f"python/{'.'.join(map(str, sys.version_info[:3]))}")
 CONNECT_TIMEOUT = 5.0  # seconds to open a connection: a reachable Hub answers a SYN far sooner
 _SESSION: httpx2.Client | None = None
 _SESSION_LOCK = threading.Lock()
@@ -225,8 +229,13 @@ class LiveHub(Hub):
 
     # -- transport -------------------------------------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
-        return build_hf_headers(token=self.token or False, library_name="model-openness-auditor",
-                                library_version=__version__)
+        """The user agent and the token. Built here rather than by huggingface_hub's build_hf_headers, whose telemetry
+        (on unless HF_HUB_DISABLE_TELEMETRY is set) first fetches an agent registry from the endpoint: a hidden
+        request with its own 3-second timeout, on every run that has no fresh cached copy (every offline run)."""
+        headers = {"user-agent": USER_AGENT}
+        if self.token:
+            headers["authorization"] = f"Bearer {self.token}"
+        return headers
 
     def _timeouts(self) -> httpx2.Timeout:
         return httpx2.Timeout(self.timeout, connect=min(CONNECT_TIMEOUT, self.timeout))
@@ -355,7 +364,8 @@ class LiveHub(Hub):
         validate_repo_id(repo_id)
         raw = self._model_info(repo_id, revision)
         info = read_model_info(raw)
-        return self._evidence(self._answered_id(repo_id, info), revision, info, texts)
+        info.id = self._answered_id(repo_id, info)
+        return self._evidence(repo_id, revision, info, texts)
 
     def _model_info(self, repo_id: str, revision: str | None) -> dict[str, Any]:
         url = f"{self.endpoint}/api/models/{repo_id}"
@@ -388,7 +398,8 @@ class LiveHub(Hub):
 
     def _evidence(self, repo_id: str, requested: str | None, info: ModelInfo, full: bool = True) -> RepoEvidence:
         """Evidence from one model_info reply, plus the files it names: README, license files, configs (full read),
-        or only what an ancestor's terms need (light read); safetensors parameter counts; pickle scans."""
+        or only what an ancestor's terms need (light read); safetensors parameter counts; pickle scans.
+        Files are requested under `repo_id` (the id asked for); the evidence carries the Hub's spelling of it."""
         problems = list(info.problems)
         can_read = not info.gated or bool(self.token)
         paths = {f.path for f in info.files}
@@ -403,7 +414,7 @@ class LiveHub(Hub):
             checks.extend(self._scan_pickles(repo_id, at, info.files, can_read, problems))
         datasets = self._card_datasets(info.card, problems) if full else ()
         return RepoEvidence(
-            repo_id=repo_id, revision=info.sha, source=self.source,
+            repo_id=info.id or repo_id, revision=info.sha, source=self.source,
             fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), requested_revision=requested,
             gated=info.gated, private=info.private, disabled=info.disabled, author=info.author,
             library_name=info.library_name, pipeline_tag=info.pipeline_tag, tags=info.tags,

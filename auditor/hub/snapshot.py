@@ -46,7 +46,7 @@ class SnapshotHub(Hub):
 
     def __init__(self, root: Path | None = None, *, keep_source: bool = False, why: str | None = None):
         self.root = root or snapshot_root()
-        # Why answers come from the snapshot ("--offline makes no request to the Hub"), for the missing-model message.
+        # Why answers come from the snapshot ("With --offline no request is made to the Hub"), for the message.
         self.why = why
         # keep_source: `audit rescore` re-judges evidence once read live; it stays "hub" evidence of its fetch date.
         self.keep_source = keep_source
@@ -115,7 +115,7 @@ class SnapshotHub(Hub):
     def missing_message(self, repo_id: str) -> str:
         """One sentence: the snapshot lacks `repo_id`, the closest ids it holds, where to see them all."""
         close = self.suggestions(repo_id)
-        hint = f" Did you mean {' or '.join(close)}?" if close else ""
+        hint = f" Did you mean {one_of(close)}?" if close else ""
         lacks = f"the bundled snapshot does not hold {repo_id}"
         lacks = f"{self.why}, and {lacks}" if self.why else lacks[0].upper() + lacks[1:]
         return f"{lacks} (it holds {len(self._index())} models: `audit snapshot list` shows them).{hint}"
@@ -162,6 +162,11 @@ class SnapshotHub(Hub):
                 out.append(ChildModel(other, rel, license_field if isinstance(license_field, str) else None,
                                       evidence.downloads, evidence.gated, count))
         return out[:limit] if limit else out
+
+
+def one_of(ids: list[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return ids[0] if len(ids) == 1 else f"{', '.join(ids[:-1])} or {ids[-1]}"
 
 
 def snapshot_ids(root: Path | None = None) -> list[str]:
