@@ -803,10 +803,10 @@ def license_names(row: dict[str, Any], knowledge: Any) -> dict[str, str]:
     """SPDX id → human name for the ids in one index row (the table script shows names, not ids)."""
     out = {}
     for value in (row.get("license_identified"), row.get("license_effective")):
-        if isinstance(value, str) and value:
-            info = knowledge.by_spdx(value)
+        for part in re.split(r" AND | OR | WITH ", value) if isinstance(value, str) and value else ():
+            info = knowledge.by_spdx(part)
             if info:
-                out[value] = info.name
+                out[part] = info.name
     return out
 
 

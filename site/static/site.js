@@ -95,7 +95,7 @@
       lic.appendChild(el("span", "sub", shownId));
     }
     var effective = text(row.license_effective);
-    var effectiveName = names[effective] || effective;
+    var effectiveName = effective.split(/( AND | OR | WITH )/).map(function (part) { return names[part] || part; }).join("");
     if (effective && effectiveName !== name) {
       var eff = el("span", "eff");
       var arrow = el("span", "arrow", "\u2192");
