@@ -395,15 +395,16 @@ def history_command(
 ) -> None:
     """The timeline of one model: when its license, classification or criteria changed (commit dates)."""
     from auditor.errors import RepoNotFound
-    from auditor.history import events, load_history, render_events
+    from auditor.history import events, find_history, render_events
     from auditor.paths import data_dir
 
     try:
         validate_repo_id(repo_id)
-        rows = load_history(reports if reports is not None else data_dir("reports"), repo_id)
+        repo_id, rows, close = find_history(reports if reports is not None else data_dir("reports"), repo_id)
         if not rows:
+            hint = f" Did you mean {' or '.join(close)}?" if close else ""
             raise RepoNotFound(f"No audit history of {repo_id} is recorded"
-                               f"{f' in {reports}' if reports is not None else ' in the bundled reports'}.")
+                               f"{f' in {reports}' if reports is not None else ' in the bundled reports'}.{hint}")
     except AuditError as exc:
         fail(exc)
     timeline = events(rows)

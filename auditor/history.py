@@ -11,6 +11,7 @@ history stays small and its diffs in git mean something.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import threading
@@ -139,6 +140,21 @@ def load_all_histories(reports_dir: Path) -> dict[str, list[dict[str, Any]]]:
         if rows:
             out.setdefault(rows[-1]["model"], []).extend(rows)
     return out
+
+
+def find_history(reports_dir: Path, model_id: str) -> tuple[str, list[dict[str, Any]], list[str]]:
+    """One model's rows, its id as recorded (ids are case-insensitive, as on the Hub) and, when none is recorded,
+    the closest recorded ids ("did you mean")."""
+    rows = load_history(reports_dir, model_id)
+    if rows:
+        return model_id, rows, []
+    histories = load_all_histories(reports_dir)
+    by_lower = {recorded.lower(): recorded for recorded in histories}
+    recorded = by_lower.get(model_id.lower())
+    if recorded is not None:
+        return recorded, histories[recorded], []
+    close = difflib.get_close_matches(model_id.lower(), list(by_lower), n=3, cutoff=0.75)
+    return model_id, [], [by_lower[c] for c in close]
 
 
 def append_history(reports_dir: Path, report: dict[str, Any]) -> bool:

@@ -291,3 +291,32 @@ def test_history_views_strip_terminal_escapes() -> None:
     hostile = make_report(declared="mit\x1b[2J\x9b31m", key=None)
     text = render_events("acme/x", events([compact(hostile)]))
     assert "\x1b" not in text and "\x9b" not in text and "mit[2J31m" in text
+
+
+def test_history_ids_are_case_insensitive_and_typos_get_a_suggestion(tmp_path: Path) -> None:
+    from auditor.history import find_history
+
+    append_history(tmp_path, FALCON_2023)
+    recorded, rows, close = find_history(tmp_path, "TIIUAE/Falcon-40B")
+    assert recorded == "tiiuae/falcon-40b" and len(rows) == 1 and close == []
+    recorded, rows, close = find_history(tmp_path, "tiiuae/falcon-4b")
+    assert rows == [] and close == ["tiiuae/falcon-40b"]
+
+
+def test_cli_history_of_the_bundled_falcon_relicensing(capsys: pytest.CaptureFixture[str]) -> None:
+    from auditor.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["history", "TIIUAE/falcon-40b"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("History of tiiuae/falcon-40b")
+    # dated by the commits the evidence cites (2023), never by the snapshot's compile date (2026)
+    assert lines[1].startswith("  2023-05-26  first recorded: classified restricted")
+    assert lines[2].startswith("  2023-05-31  license changed from none (tii-falcon-llm-1.0) to apache-2.0")
+    assert "2026-" not in out
+    assert all(line.startswith("              - ") for line in lines[3:])  # the rest came with the change
+    with pytest.raises(SystemExit):
+        main(["history", "tiiuae/falcon-4b"])
+    assert "Did you mean tiiuae/falcon-40b" in capsys.readouterr().err
