@@ -206,6 +206,16 @@ def test_wheel_ships_criteria_snapshot_and_site(wheel: Path) -> None:
     assert any(n.startswith("auditor/_data/criteria/licenses/") for n in names)
 
 
+def test_wheel_ships_the_typed_public_api_and_the_audit_command(wheel: Path) -> None:
+    """What `pipx install .` and `uv tool install .` install: the package with its type information and the
+    `audit` console script."""
+    archive = zipfile.ZipFile(wheel)
+    names = set(archive.namelist())
+    assert {"auditor/py.typed", "auditor/__init__.pyi"} <= names
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    assert "audit = auditor.cli:main" in archive.read(entry_points).decode()
+
+
 def test_installed_wheel_answers_from_its_own_snapshot(wheel: Path, tmp_path: Path, snapshot_dir: Path) -> None:
     """Install the wheel apart from the checkout and audit from a directory with no checkout in it."""
     target = tmp_path / "site-packages"
