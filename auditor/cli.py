@@ -502,6 +502,85 @@ def tree_command(
         render_tree.render_text(data, Console(highlight=False))
 
 
+snapshot_app = typer.Typer(help="What the bundled snapshot holds: the models `audit` answers for without network.",
+                           no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(snapshot_app, name="snapshot")
+
+
+class ListFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@snapshot_app.command("list")
+def snapshot_list_command(
+    format: Annotated[ListFormat, format_option("text (a table) or json.")] = ListFormat.text,
+) -> None:
+    """Every model the bundled snapshot holds: id, declared license, gate, commit and when its facts were compiled."""
+    from auditor.hub import SnapshotHub
+
+    entries = SnapshotHub().entries()
+    if format is ListFormat.json:
+        rows = [{"id": e.id, "revision": e.revision or None, "snapshot_date": e.snapshot_date, "license": e.license,
+                 "gated": e.gated} for e in entries]
+        sys.stdout.write(clean(json.dumps(rows, indent=2, ensure_ascii=False) + "\n"))
+        return
+    from auditor.render import gated_word
+
+    rows = [("Model", "License", "Gated", "Commit", "Compiled")]
+    rows += [(clean(e.id), clean(e.license or "none"), gated_word(e.gated), (e.revision or "not known")[:12],
+              e.snapshot_date or "not known") for e in entries]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:  # plain columns: readable on a terminal, and grep/awk-friendly in a pipe
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    say(f"{len(entries)} models. `audit ID --offline` audits one; `audit snapshot show ID` shows where its facts "
+        "come from.")
+
+
+def snapshot_facts(repo_id: str) -> dict:
+    """One model of the snapshot as `audit snapshot show` tells it (RepoNotFound, with suggestions, if not held)."""
+    from auditor.errors import RepoNotFound
+    from auditor.hub import SnapshotHub
+
+    snapshot = SnapshotHub()
+    held = snapshot.canonical_id(repo_id)
+    if held is None:
+        raise RepoNotFound(snapshot.missing_message(repo_id))
+    evidence = snapshot.repo(held)
+    license_field = evidence.card_data.get("license")
+    return {"id": held, "revision": evidence.revision, "snapshot_date": evidence.snapshot_date,
+            "license": license_field, "gated": evidence.gated, "files": len(evidence.files),
+            "provenance": [dict(entry) for entry in evidence.provenance]}
+
+
+@snapshot_app.command("show")
+def snapshot_show_command(
+    repo_id: RepoIdArgument,
+    format: Annotated[ListFormat, format_option("text or json.")] = ListFormat.text,
+) -> None:
+    """One model of the snapshot: its commit, license, gate and every fact with the public page it was read from."""
+    from auditor.render import gated_word, human
+
+    try:
+        validate_repo_id(repo_id)
+        facts = snapshot_facts(repo_id)
+    except AuditError as exc:
+        fail(exc)
+    if format is ListFormat.json:
+        sys.stdout.write(clean(json.dumps(facts, indent=2, ensure_ascii=False) + "\n"))
+        return
+    lines = [f"{facts['id']} in the bundled snapshot (compiled {facts['snapshot_date'] or 'on a date not recorded'})",
+             f"  Commit    {facts['revision'] or 'not known'}", f"  License   {human(facts['license'])} (card)",
+             f"  Gated     {gated_word(facts['gated'])}", f"  Files     {facts['files']}", "",
+             "Facts and the pages they were read from:"]
+    for entry in facts["provenance"]:
+        basis = {"commit": "commit of", "consulted": "consulted"}.get(entry.get("date_basis", ""), "dated")
+        where = f" — {entry['url']}" if entry.get("url") else ""
+        lines.append(f"  - {entry.get('fact', '')}{where} ({basis} {entry.get('date') or 'no date'})")
+    lines += ["", f"Audit it: audit {facts['id']} --offline"]
+    sys.stdout.write(clean("\n".join(lines) + "\n"))
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"audit {__version__}")

@@ -256,3 +256,79 @@ def test_diff_a_model_offline_answers_from_the_snapshot():
     result = run_cli("diff", str(saved), "meta-llama/Llama-2-13b-hf", "--offline")
     assert result.returncode == 0, result.stderr
     assert "meta-llama/Llama-2-13b-hf (snapshot)" in result.stdout
+
+
+# -- without network: every read command falls back the same way, and the snapshot can be listed ------------------
+FALLBACK_NOTICE = "The Hub could not be reached; answering from the bundled snapshot. ("
+BUNDLED_LLAMA = "meta-llama/Llama-2-13b-hf"
+
+
+def closed_port_url() -> str:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def bundled_report_path(model_id: str):
+    from auditor.paths import data_dir
+
+    return data_dir("reports") / f"{model_id}.json"
+
+
+@pytest.mark.parametrize("command", [
+    [BUNDLED_LLAMA.lower(), "--format", "json"],  # any case, as on the Hub
+    ["tree", BUNDLED_LLAMA],
+    ["export", BUNDLED_LLAMA, "--format", "cyclonedx"],
+    ["diff", "REPORT", BUNDLED_LLAMA],
+    ["batch", "IDS", "--out", "OUT", "--quiet"],
+], ids=["audit", "tree", "export", "diff", "batch"])
+def test_every_read_command_falls_back_to_the_snapshot_with_one_notice(command, tmp_path):
+    ids = tmp_path / "ids.txt"
+    ids.write_text(f"{BUNDLED_LLAMA}\ntiiuae/falcon-7b\n", encoding="utf-8")
+    swap = {"REPORT": str(bundled_report_path(BUNDLED_LLAMA)), "IDS": str(ids), "OUT": str(tmp_path / "out")}
+    result = run_cli(*[swap.get(arg, arg) for arg in command], env={"HF_ENDPOINT": closed_port_url()})
+    assert result.returncode == 0, result.stderr
+    notices = [line for line in result.stderr.splitlines() if line.startswith(FALLBACK_NOTICE)]
+    assert len(notices) == 1 and result.stderr.splitlines()[0] == notices[0]
+    assert "Traceback" not in result.stderr and result.stdout or command[0] == "batch"
+
+
+def test_a_model_outside_the_snapshot_gets_a_suggestion_and_a_hint():
+    result = run_cli("gpt2", "--offline")
+    assert result.returncode == 4
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "`audit snapshot list`" in result.stderr and "Did you mean openai-community/gpt2?" in result.stderr
+
+
+def test_snapshot_list_holds_every_bundled_model():
+    from auditor.hub import SnapshotHub
+
+    held = SnapshotHub().all_ids()
+    as_json = run_cli("snapshot", "list", "--format", "json")
+    assert as_json.returncode == 0, as_json.stderr
+    rows = json.loads(as_json.stdout)
+    assert [row["id"] for row in rows] == held and len(held) >= 50
+    llama = next(row for row in rows if row["id"] == BUNDLED_LLAMA)
+    assert llama["gated"] == "manual" and llama["license"] == "llama2" and len(llama["revision"]) == 40
+    as_text = run_cli("snapshot", "list")
+    lines = as_text.stdout.splitlines()
+    assert lines[0].split() == ["Model", "License", "Gated", "Commit", "Compiled"]
+    assert [line.split()[0] for line in lines[1:]] == held
+    assert "False" not in as_text.stdout and "None" not in as_text.stdout
+    assert f"{len(held)} models." in as_text.stderr
+
+
+def test_snapshot_show_gives_every_fact_with_its_source():
+    result = run_cli("snapshot", "show", "TIIUAE/FALCON-40B")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("tiiuae/falcon-40b in the bundled snapshot (compiled ")
+    assert "https://huggingface.co/tiiuae/falcon-40b/commit/9c576b691ca6a0a3fe1e1e7704130f1ffff24004 " \
+           "(commit of 2023-05-31)" in result.stdout
+    assert "Gated     no" in result.stdout
+    facts = json.loads(run_cli("snapshot", "show", "tiiuae/falcon-40b", "-f", "json").stdout)
+    assert facts["id"] == "tiiuae/falcon-40b" and all({"fact", "url", "date"} <= set(p) for p in facts["provenance"])
+    missing = run_cli("snapshot", "show", "tiiuae/falcon-4b")
+    assert missing.returncode == 3 and "Did you mean tiiuae/falcon-40b" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
