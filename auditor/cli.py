@@ -548,9 +548,14 @@ def snapshot_facts(repo_id: str) -> dict:
         raise RepoNotFound(snapshot.missing_message(repo_id))
     evidence = snapshot.repo(held)
     license_field = evidence.card_data.get("license")
-    return {"id": held, "revision": evidence.revision, "snapshot_date": evidence.snapshot_date,
+    return {"id": held, "revision": evidence.revision, "revision_short": evidence.revision_short,
+            "snapshot_date": evidence.snapshot_date,
             "license": license_field, "gated": evidence.gated, "files": len(evidence.files),
             "provenance": [dict(entry) for entry in evidence.provenance]}
+
+
+def commit_shown(short: str | None) -> str:
+    return f"not known in full (a page showed {short})" if short else "not known"
 
 
 @snapshot_app.command("show")
@@ -570,7 +575,8 @@ def snapshot_show_command(
         sys.stdout.write(clean(json.dumps(facts, indent=2, ensure_ascii=False) + "\n"))
         return
     lines = [f"{facts['id']} in the bundled snapshot (compiled {facts['snapshot_date'] or 'on a date not recorded'})",
-             f"  Commit    {facts['revision'] or 'not known'}", f"  License   {human(facts['license'])} (card)",
+             f"  Commit    {facts['revision'] or commit_shown(facts['revision_short'])}",
+             f"  License   {human(facts['license'])} (card)",
              f"  Gated     {gated_word(facts['gated'])}", f"  Files     {facts['files']}", "",
              "Facts and the pages they were read from:"]
     for entry in facts["provenance"]:
