@@ -484,3 +484,15 @@ def test_cli_timeout_option_bounds_the_audit(hub_log: list[dict], fake_hub: Fake
     assert result.returncode == 0, result.stderr
     assert wall_clock() - started < 30
     assert any("time budget" in p["detail"] for p in json.loads(result.stdout)["problems"])
+
+
+def test_deadlines_also_bound_proxied_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client honours proxies from the environment, as huggingface_hub's does, and their connections too end
+    by the deadline."""
+    from auditor.hub.transport import _DeadlineBackend, deadline_client
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    client = deadline_client()
+    proxied = [t for t in client._mounts.values() if t is not None]
+    assert proxied and all(isinstance(t._pool._network_backend, _DeadlineBackend) for t in proxied)
+    assert isinstance(client._transport._pool._network_backend, _DeadlineBackend)

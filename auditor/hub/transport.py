@@ -95,17 +95,19 @@ class _DeadlineBackend(httpcore2.NetworkBackend):
         self.inner.sleep(seconds)
 
 
-class _DeadlineTransport(httpx2.HTTPTransport):
-    """httpx's own transport whose connections honour the deadlines above (its pool takes the backend as a
-    constructor argument; the transport does not pass one through, so it is set on the pool it built)."""
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(**kwargs)
-        pool = self._pool
+def _bound(transport: Any) -> None:
+    """Make the connections of an httpx transport honour the deadlines above. Its pool takes the network backend as
+    a constructor argument the transport does not pass through, so the backend is wrapped on the pool it built."""
+    pool = getattr(transport, "_pool", None)
+    if pool is not None and not isinstance(pool._network_backend, _DeadlineBackend):
         pool._network_backend = _DeadlineBackend(pool._network_backend)
 
 
 def deadline_client(event_hooks: dict[str, list[Any]] | None = None) -> httpx2.Client:
-    """A client like huggingface_hub's shared one (same request hook, redirects followed) with deadlines."""
-    return httpx2.Client(transport=_DeadlineTransport(), event_hooks=event_hooks or {}, follow_redirects=True,
-                         timeout=None)
+    """A client like huggingface_hub's shared one (same request hook, redirects followed) with deadlines, also on
+    the transports httpx mounts for proxies named in the environment (HTTPS_PROXY ...)."""
+    # Built without a transport argument: httpx uses proxies from the environment only when it makes its own.
+    client = httpx2.Client(event_hooks=event_hooks or {}, follow_redirects=True, timeout=None)
+    for transport in (client._transport, *client._mounts.values()):
+        _bound(transport)
+    return client
