@@ -33,7 +33,7 @@ def assess(evidence: RepoEvidence, lineage: Lineage) -> Assessment:
     resolution = resolve_license(evidence)
     if lineage.inherited:
         resolution = resolution.with_inherited(list(lineage.inherited), [])
-    inputs = AuditInputs.build(evidence, resolution, lineage.unresolved())
+    inputs = AuditInputs.build(evidence, resolution, lineage.unresolved(), lineage.ancestor_evidence)
     return Assessment(inputs, judge(inputs))
 
 

@@ -126,12 +126,40 @@ _PROSE_CUE = re.compile(
     r"(?:version\s+of|from|upon|on\s+top\s+of)"
     r"|(?:fine[- ]?tune|finetune|quanti[sz]ation|merge|gguf|gptq|awq|exl2)\s+(?:version\s+)?of"
     r"|(?:lora|adapter)\s+(?:for|of|on)"
-    r"|based\s+(?:on|upon)|built\s+(?:on(?:\s+top\s+of)?|upon)|derived\s+from)\b", re.I)
+    r"|based\s+(?:on|upon)|built\s+(?:on(?:\s+top\s+of)?|upon)|derived\s+from"
+    r"|(?:built|created|made|obtained)\s+by\s+(?:fine[- ]?tuning|finetuning|quanti[sz]ing|merging))\b", re.I)
 _PROSE_ID = re.compile(
     r"https?://(?:www\.)?(?:huggingface\.co|hf\.co)/(?!datasets/|spaces/|docs/|blog/|papers/|collections/)"
     r"(?P<url>[A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)?)"
     r"|(?<![\w./:@-])(?P<bare>[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*[A-Za-z0-9_])(?![\w/])")
-_DATASET_AFTER = re.compile(r"\s*`?\)?\s*(?:dataset|corpus|data\b)", re.I)
+_DATASET_AFTER = re.compile(r"\s*`?\)?\s*(?:dataset|corpus|data\b|tokenizer|vocab)", re.I)
+_MODEL_NAME = re.compile(r"[\d.A-Z_-]")  # model names carry a digit, a capital, a dot or a dash; word pairs do not
+
+
+def _looks_like_model_id(bare: str, window: str, start: int) -> bool:
+    """A bare `owner/name` in prose names a repository only when quoted as code or shaped like a model name."""
+    quoted = start > 0 and window[start - 1] == "`"
+    return quoted or bool(_MODEL_NAME.search(bare.split("/", 1)[1]))
+
+
+_LIST_ITEM = re.compile(r"^\s{0,6}(?:[-*+]|\d+[.)])\s+")
+
+
+def _cue_window(body: str, start: int) -> tuple[str, bool]:
+    """The text a cue introduces: the rest of its line, or, when the line ends with a colon ("a merge of the
+    following models:"), the list right below it. Returns (window, is a list)."""
+    line_end = body.find("\n", start)
+    line_end = line_end if line_end >= 0 else len(body)
+    window = body[start: min(start + 200, line_end)]
+    if not window.rstrip().endswith(":"):
+        return window, False
+    items: list[str] = []
+    for line in body[line_end + 1: line_end + 2000].splitlines()[:12]:
+        if _LIST_ITEM.match(line):
+            items.append(line)
+        elif items or line.strip():
+            break
+    return (window + "\n" + "\n".join(items), True) if items else (window, False)
 
 
 def prose_bases(evidence: RepoEvidence) -> tuple[list[str], int | None]:
@@ -142,19 +170,20 @@ def prose_bases(evidence: RepoEvidence) -> tuple[list[str], int | None]:
     body = card.body[:_PROSE_LIMIT]
     datasets = set(as_str_list(card_value(evidence, "datasets"))[0])
     for cue in _PROSE_CUE.finditer(body):
-        line_end = body.find("\n", cue.end())
-        window = body[cue.end(): min(cue.end() + 200, line_end if line_end >= 0 else len(body))]
+        window, listed = _cue_window(body, cue.end())
         found: list[str] = []
         for match in _PROSE_ID.finditer(window):
-            if match.start() > 120 and not found:
+            if match.start() > 120 and not found and not listed:
                 break  # too far from the cue to be what it introduces
             candidate = normalise_base_id(match.group("url") or match.group("bare"))
             if not candidate or candidate in datasets or _DATASET_AFTER.match(window, match.end()):
                 continue
+            if match.group("bare") and not _looks_like_model_id(match.group("bare"), window, match.start()):
+                continue  # "instruction/response", "and/or": a phrase, not a repository
             if candidate not in found:
                 found.append(candidate)
-            if not cue.group(0).lower().startswith("merge"):
-                break  # one base per cue, except "merge of A and B"
+            if not cue.group(0).lower().startswith("merge") and not listed:
+                break  # one base per cue, except "merge of A and B" and a list introduced by the cue
         if found:
             return found, card.body_offset + body.count("\n", 0, cue.start())
     return [], None

@@ -187,3 +187,165 @@ def card_findings(evidence: RepoEvidence) -> list[dict[str, Any]]:
                 f"The card's '{key}' field is a {type(value).__name__}, not {shape}; values of the wrong type "
                 "were ignored.", f"cardData.{key}")
     return out
+
+
+# -- the card body as a Markdown document -------------------------------------------------------------------------------
+# Cards are read with a real Markdown parser (markdown-it, CommonMark plus tables): link texts and targets,
+# reference-style links, tables and the heading each block sits under, so no rule depends on sentence boundaries
+# (a dot inside a URL) or on how a publisher spelled a link.
+MAX_BODY = 500_000
+_BARE_URL = re.compile(r"https?://[^\s<>\"'`|\]\[()]+", re.I)
+_HTML_HREF = re.compile(r"""\bhref\s*=\s*["']([^"']+)["']""", re.I)
+_TRAILING = ".,;:!?*_"
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str  # the link text ("" for a bare URL)
+    line: int  # 1-based line in README.md
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph, list item, heading, table or HTML block, as plain text with its links."""
+
+    kind: str  # paragraph | heading | table | html | code
+    text: str  # inline text, link texts kept and link targets dropped; a table is its cells, " | "-joined rows
+    line: int  # 1-based line in README.md
+    section: tuple[str, ...]  # the headings it sits under, outermost first (for a heading: its parents)
+    links: tuple[Link, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()  # table rows, header first
+
+    @property
+    def heading(self) -> str:
+        """The nearest heading above the block ("" before the first)."""
+        return self.section[-1] if self.section else ""
+
+    def under(self, pattern: re.Pattern[str]) -> bool:
+        """Whether any heading above the block matches `pattern`."""
+        return any(pattern.search(h) for h in self.section)
+
+
+@dataclass(frozen=True)
+class CardDocument:
+    blocks: tuple[Block, ...]
+
+    @property
+    def links(self) -> tuple[Link, ...]:
+        return tuple(link for b in self.blocks for link in b.links)
+
+    def headings(self) -> tuple[Block, ...]:
+        return tuple(b for b in self.blocks if b.kind == "heading")
+
+    def section_text(self, heading: Block) -> list[Block]:
+        """The blocks under `heading` (up to the next heading of the same or a higher level)."""
+        path = (*heading.section, heading.text)
+        return [b for b in self.blocks if b.line > heading.line and b.section[: len(path)] == path]
+
+
+def _clean_url(url: str) -> str:
+    return url.strip().strip("<>").rstrip(_TRAILING)
+
+
+def _inline(token: Any, offset: int) -> tuple[str, list[Link]]:
+    """Plain text and links of an inline token; bare URLs in text and hrefs in inline HTML count as links."""
+    line = offset + (token.map[0] if token.map else 0)
+    parts: list[str] = []
+    links: list[Link] = []
+    href: str | None = None
+    label: list[str] = []
+    for child in token.children or ():
+        if child.type == "link_open":
+            href, label = str(child.attrs.get("href") or ""), []
+        elif child.type == "link_close" and href is not None:
+            links.append(Link(_clean_url(href), "".join(label).strip(), line))
+            href = None
+        elif child.type in ("text", "code_inline"):
+            (label if href is not None else parts).append(child.content)
+            if href is not None:
+                parts.append(child.content)
+            else:
+                links.extend(Link(_clean_url(u), "", line) for u in _BARE_URL.findall(child.content))
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "html_inline":
+            links.extend(Link(_clean_url(u), "", line) for u in _HTML_HREF.findall(child.content))
+        elif child.type == "image":
+            parts.append(child.content)
+    return "".join(parts), links
+
+
+def _heading_level(tag: str) -> int:
+    return int(tag[1]) if len(tag) == 2 and tag[1].isdigit() else 6
+
+
+@lru_cache(maxsize=64)
+def parse_markdown(body: str, offset: int = 1) -> CardDocument:
+    """The blocks of a card body (`offset`: README line of the body's first line). Never raises."""
+    from markdown_it import MarkdownIt
+
+    try:
+        tokens = MarkdownIt("commonmark").enable("table").parse(body[:MAX_BODY])
+    except Exception:  # a parser bug must not sink the audit: the card is then read as one block of text
+        return CardDocument((Block("paragraph", body[:MAX_BODY], offset, ()),))
+    blocks: list[Block] = []
+    stack: list[tuple[int, str]] = []  # (level, heading text)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        line = offset + (token.map[0] if token.map else 0)
+        section = tuple(text for _, text in stack)
+        if token.type == "heading_open":
+            text, links = _inline(tokens[i + 1], offset)
+            level = _heading_level(token.tag)
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            blocks.append(Block("heading", text.strip(), line, tuple(t for _, t in stack), tuple(links)))
+            stack.append((level, text.strip()))
+            i += 3
+            continue
+        if token.type == "paragraph_open":
+            text, links = _inline(tokens[i + 1], offset)
+            blocks.append(Block("paragraph", text.strip(), line, section, tuple(links)))
+            i += 3
+            continue
+        if token.type == "table_open":
+            i, block = _table(tokens, i, line, section, offset)
+            blocks.append(block)
+            continue
+        if token.type == "html_block":
+            links = tuple(Link(_clean_url(u), "", line) for u in _HTML_HREF.findall(token.content))
+            text = re.sub(r"<[^>]+>", " ", token.content)
+            links += tuple(Link(_clean_url(u), "", line) for u in _BARE_URL.findall(text))
+            blocks.append(Block("html", " ".join(text.split()), line, section, links))
+        elif token.type in ("fence", "code_block"):
+            links = tuple(Link(_clean_url(u), "", line) for u in _BARE_URL.findall(token.content))
+            blocks.append(Block("code", token.content, line, section, links))
+        i += 1
+    return CardDocument(tuple(blocks))
+
+
+def _table(tokens: list[Any], i: int, line: int, section: tuple[str, ...], offset: int) -> tuple[int, Block]:
+    rows: list[tuple[str, ...]] = []
+    links: list[Link] = []
+    row: list[str] = []
+    while i < len(tokens) and tokens[i].type != "table_close":
+        token = tokens[i]
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "inline":
+            text, found = _inline(token, offset)
+            row.append(text.strip())
+            links.extend(found)
+        elif token.type == "tr_close":
+            rows.append(tuple(row))
+        i += 1
+    text = "\n".join(" | ".join(r) for r in rows)
+    return i + 1, Block("table", text, line, section, tuple(links), tuple(rows))
+
+
+def card_document(evidence: RepoEvidence) -> CardDocument | None:
+    """The card body parsed as Markdown, or None when README.md could not be read."""
+    card = readme(evidence)
+    return parse_markdown(card.body, card.body_offset) if card is not None else None

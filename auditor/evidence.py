@@ -71,6 +71,9 @@ class DatasetEvidence:
     license: str | None = None
     gated: bool | str | None = None
     detail: str = ""
+    # The dataset's own card (README.md, bounded), read once per dataset per run: where publishers describe how
+    # the data was collected, filtered and processed. None when not read.
+    card: str | None = None
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,9 @@ class AuditInputs:
 
     @classmethod
     def build(cls, evidence: RepoEvidence, resolution: LicenseResolution,
-              lineage_findings: tuple[Finding, ...] = ()) -> AuditInputs:
-        probes = run_probes(ProbeContext(evidence, resolution, lineage_findings))
+              lineage_findings: tuple[Finding, ...] = (),
+              ancestor_evidence: tuple[RepoEvidence, ...] = ()) -> AuditInputs:
+        probes = run_probes(ProbeContext(evidence, resolution, lineage_findings, ancestor_evidence))
         return cls(evidence, resolution, lineage_findings, probes)
 
 
@@ -104,8 +105,10 @@ def evaluate_license_clause(c: Criterion, reads: ProbeReads, _: Mapping[str, Ver
     if failing:
         first = failing[0]
         lead = "Heuristic analysis found" if first.heuristic else "The terms include"
+        # The clause in full (names are never cut), and where its terms were read when not in the repo's file.
+        from_kb = (reads["license-established"].value or "") if first.location.startswith("criteria/") else ""
         return Verdict(c.id, FAIL, f"{lead} a clause that fails {c.implements.split(' (')[0]}: "
-                       f"{(first.statement or first.detail)[:160]}", tuple(failing), notes)
+                       f"{first.statement or first.detail}{from_kb}", tuple(failing), notes)
     established = reads["license-established"]
     return Verdict(c.id, PASS, established.summary, established.findings, notes)
 
@@ -136,8 +139,8 @@ def evaluate_source(c: Criterion, reads: ProbeReads, _: Mapping[str, Verdict]) -
 
 
 DATA_READS = ("training-data-listed", "training-data-obtainable", "training-data-described",
-              "data-processing-described", "datasheet-linked", "paper-linked")
-_LISTED_KINDS = ("dataset-declared", "dataset-linked", "dataset-unchecked")
+              "data-processing-described", "datasheet-linked", "paper-linked", "ancestors-data-disclosed")
+_LISTED_KINDS = ("dataset-declared", "dataset-linked", "dataset-elsewhere", "dataset-unchecked")
 
 
 def evaluate_data_transparency(c: Criterion, reads: ProbeReads, _: Mapping[str, Verdict]) -> Verdict:
@@ -147,6 +150,10 @@ def evaluate_data_transparency(c: Criterion, reads: ProbeReads, _: Mapping[str, 
              + reads["paper-linked"].findings)
     if listed.true and obtainable.true and described.true and processing.true:
         n = len(listed.findings)  # all declared or linked: none is missing or unchecked when obtainable
+        bases = reads["ancestors-data-disclosed"]
+        if not bases.true:  # a derivative's training data includes its bases'
+            return Verdict(c.id, PARTIAL, f"Its own {n} training dataset(s) are listed, obtainable and described, but "
+                           f"{bases.summary[0].lower()}{bases.summary[1:]}", found + bases.findings)
         return Verdict(c.id, PASS, f"{n} training dataset(s) are listed and obtainable, and the data and its "
                        "processing are described.", found)
     if listed.true or described.true:

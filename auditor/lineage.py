@@ -33,6 +33,7 @@ from auditor.criteria import OSD_LICENSE_IDS
 from auditor.errors import AuditError, HubUnreachable, NotInSnapshot
 from auditor.evidence import READ_OK, READ_TOO_LARGE, RepoEvidence
 from auditor.hub.base import Hub
+from auditor.licenses.families import suspected_family
 from auditor.licenses.identify import BindingTerms, LicenseResolution, resolve_license
 from auditor.licenses.knowledge import LicenseFact, LicenseInfo
 from auditor.probes import LINEAGE, Finding
@@ -310,7 +311,9 @@ class _Walk:
         if cached.evidence is None:
             reason = cached.error.message if cached.error else "it could not be read"
             self.findings.append(LineageFinding(
-                "missing-base", "info" if link.found_in == FOUND_IN_PROSE else "warning",
+                # A base met only in prose may be a false reading, except for a merge: a merge is nothing but its
+                # parts, so parts whose terms are unknown leave its terms unknown.
+                "missing-base", "info" if link.found_in == FOUND_IN_PROSE and relation != "merge" else "warning",
                 f"{child} names {base_id} as its base, but it cannot be read: {reason.rstrip('.')}. Its terms are "
                 "unknown and not counted.", ancestor=base_id, location=link.location))
             return
@@ -336,6 +339,27 @@ class _Walk:
             for term in r.cached.resolution.terms if term.source != "inherited")
 
 
+def family_base(evidence: RepoEvidence) -> tuple[tuple[BindingTerms, ...], list[LineageFinding]]:
+    """A repo that declares no base but names a known family (tags, repo name, card prose): an `undeclared-base`
+    finding, and the family's terms inherited from the *suspected* base when the family has one license."""
+    match = suspected_family(evidence)
+    if match is None:
+        return (), []
+    family, lic = match.family, match.family.license
+    if lic is None:
+        return (), [LineageFinding(
+            "undeclared-base", "info", f"{evidence.repo_id} declares no base_model, but {match.signal} names the "
+            f"{family.name} family (suspected base); its releases differ in license, so no terms are inherited.",
+            location=match.location)]
+    via = f"the suspected {family.name} base"
+    terms = [BindingTerms(lic, "inherited", f"family:{family.id}", None, via)]
+    terms += [BindingTerms(p, "inherited", f"family:{family.id}", None, via) for p in with_policies([lic])[1:]]
+    return tuple(terms), [LineageFinding(
+        "undeclared-base", "warning", f"{evidence.repo_id} declares no base_model, but {match.signal} names the "
+        f"{family.name} family: the {lic.name} is inherited from the suspected base (not a declared one).",
+        location=match.location)]
+
+
 def trace_ancestors(hub: Hub, evidence: RepoEvidence, max_depth: int = DEFAULT_MAX_DEPTH,
                     cache: AncestorCache | None = None) -> Lineage:
     """Walk from `evidence` up to the roots (breadth first, nearest depth wins) and check the chain."""
@@ -343,8 +367,13 @@ def trace_ancestors(hub: Hub, evidence: RepoEvidence, max_depth: int = DEFAULT_M
     focal_bases = bases_of(evidence)
     walk.run(focal_bases)
     findings = [*walk.findings, *chain_findings(evidence, focal_bases, walk.reached)]
+    inherited = walk.inherited()
+    if not focal_bases.links and not focal_bases.invalid:
+        suspected, family_findings = family_base(evidence)
+        inherited += suspected
+        findings.extend(family_findings)
     reached = walk.reached.values()
-    return Lineage(tuple(r.ancestor for r in reached), walk.inherited(), tuple(findings),
+    return Lineage(tuple(r.ancestor for r in reached), inherited, tuple(findings),
                    tuple(r.cached.evidence for r in reached if r.cached.evidence is not None), tuple(walk.edges))
 
 

@@ -65,14 +65,16 @@ def test_open_model_with_data_and_code_is_open_source():
 
 def test_request_count_of_one_audit(hub_log):
     audit("acme/tiny-apache", hub=LiveHub())
-    # model_info, README, LICENSE, and the declared dataset.
+    # model_info, README, LICENSE, the declared dataset and its own card (read once per dataset per run).
     assert [r["path"].split("/resolve/")[-1] if "/resolve/" in r["path"] else r["path"] for r in hub_log] == [
         "/api/models/acme/tiny-apache",
         f"{hub_log[1]['path'].split('/resolve/')[1]}",
         f"{hub_log[2]['path'].split('/resolve/')[1]}",
         "/api/datasets/acme/open-corpus",
+        f"{hub_log[4]['path'].split('/resolve/')[1]}",
     ]
-    assert len(hub_log) == 4
+    assert hub_log[4]["path"].startswith("/datasets/acme/open-corpus/resolve/")
+    assert len(hub_log) == 5
 
 
 def test_errors_are_typed():

@@ -132,24 +132,32 @@ CASES: dict[str, list[tuple[str, dict, tuple[Finding, ...], Outcome]]] = {
         ("no ancestor left unread", {}, (), T),
         ("a base that could not be read", {}, (MISSING_BASE,), NA),
     ],
+    "ancestors-data-disclosed": [
+        ("no ancestor", {}, (), T),
+        ("a base whose card says nothing of its data", {"ancestors": (ev(body="# Base\n\nA base model.\n"),)},
+         (), F),
+        ("a base whose card was not read", {"ancestors": (ev(body=None),)}, (), F),
+    ],
 }
 # Probes that can never answer false, and why (the table above has no false case for them).
 NEVER_FALSE = {
     "license-established": "terms are established or cannot be: there is no 'established as absent'",
     "ancestors-resolved": "every ancestor was read, or one was not",
 }
-NEVER_NOT_AVAILABLE = {"access-gated": "the Hub's model info always states whether downloads are gated"}
+NEVER_NOT_AVAILABLE = {"access-gated": "the Hub's model info always states whether downloads are gated",
+                       "ancestors-data-disclosed": "an ancestor that cannot be checked caps the derivative: false"}
 
 
 def _context(kwargs: dict, unresolved: tuple[Finding, ...]) -> ProbeContext:
     kwargs = dict(kwargs)
     extra_texts = kwargs.pop("extra_texts", ())
+    ancestors = kwargs.pop("ancestors", ())
     kwargs.pop("texts", None)
     evidence = ev(**kwargs)
     if extra_texts:
         evidence = replace(evidence, texts=(*evidence.texts, *extra_texts),
                            files=(*evidence.files, *(RepoFile(t.path) for t in extra_texts)))
-    return ProbeContext(evidence, resolve_license(evidence), unresolved)
+    return ProbeContext(evidence, resolve_license(evidence), unresolved, ancestors)
 
 
 TABLE = [pytest.param(pid, kwargs, unresolved, expected, id=f"{pid}: {case}")
@@ -162,7 +170,8 @@ def test_probe_outcome(probe_id, kwargs, unresolved, expected):
     assert result.outcome is expected, result.summary
     assert result.summary, "every outcome says what was found in one sentence"
     if expected is T:
-        assert result.findings or probe_id == "ancestors-resolved", "a true outcome shows its evidence"
+        assert result.findings or probe_id in ("ancestors-resolved", "ancestors-data-disclosed"), \
+            "a true outcome shows its evidence"
 
 
 def test_every_probe_has_a_case_for_every_outcome_it_can_give():

@@ -69,6 +69,7 @@ T = TypeVar("T")
 LICENSE_FILE = re.compile(r"(licen[cs]e|copying|notice|use[_-]?policy|acceptable[_-]?use[\w.-]*|"
                           r"responsible[_-]?use[\w.-]*|terms[_-]?of[_-]?use[\w.-]*)(\.(md|txt|rst))?", re.I)
 MAX_LICENSE_FILES = 6
+MAX_DATASET_CARD = 200_000  # bytes of a dataset's README: the sections on its making are near the top
 MAX_SAFETENSORS_SHARDS = 128
 RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
 MAX_JSON_BYTES = 64_000_000  # a model_info of a repo with very many files is a few MB
@@ -595,8 +596,25 @@ class LiveHub(Hub):
             return DatasetEvidence(id=dataset_id, exists=None, detail=_one_line(exc))
         card = info.get("cardData") if isinstance(info, dict) and isinstance(info.get("cardData"), dict) else {}
         lic = card.get("license")
+        gated = info.get("gated") if isinstance(info, dict) else None
         return DatasetEvidence(id=dataset_id, exists=True, license=", ".join(map(str, _as_list(lic))) or None,
-                               gated=info.get("gated") if isinstance(info, dict) else None)
+                               gated=gated, card=None if gated else self._dataset_card(dataset_id, info))
+
+    def _dataset_card(self, dataset_id: str, info: Any) -> str | None:
+        """The dataset's README.md (bounded), where it says how the data was made; None when absent or unreadable
+        (the dataset still counts as listed and obtainable, just not as documented). Read once per dataset per run:
+        `dataset()` remembers its answer."""
+        siblings = info.get("siblings") if isinstance(info, dict) else None
+        sha = info.get("sha") if isinstance(info, dict) else None
+        if not isinstance(sha, str) or not isinstance(siblings, list):
+            return None
+        if not any(isinstance(s, dict) and s.get("rfilename") == "README.md" for s in siblings):
+            return None
+        try:
+            body, _ = self._get_bytes(self._file_url(dataset_id, sha, "README.md", "dataset"), MAX_DATASET_CARD)
+        except Exception:  # documentation is a bonus: an unreadable card leaves the dataset undocumented
+            return None
+        return body.decode("utf-8", errors="replace")
 
     def children(self, repo_id: str, relation: str | None = None, limit: int | None = None) -> list[ChildModel]:
         """Derivatives through the Hub's `base_model:[<relation>:]<id>` tags, following `Link` pages up to `limit`.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from auditor.card import as_str_list, card_value, readme
+from auditor.card import as_str_list, card_document, card_value
 from auditor.evidence import READ_OK, READ_TOO_LARGE, RepoEvidence
 from auditor.licenses.heuristics import RedFlag, red_flags
 from auditor.licenses.knowledge import LicenseInfo, LicenseKnowledge, TextMatch, load_knowledge
@@ -60,6 +60,24 @@ class LicenseResolution:
     @property
     def established(self) -> bool:
         return bool(self.terms)
+
+    def unread_copies(self) -> dict[str, LicenseInfo]:
+        """Unread files that are known copies of a license positively identified from the card or the gate text
+        (`copies` in its knowledge file): their terms are the reviewed ones, so they need not block a verdict."""
+        stated = [t.license for t in self.terms if t.source in ("card", "gate-text")]
+        out: dict[str, LicenseInfo] = {}
+        for path in self.unreadable:
+            name = path.rsplit("/", 1)[-1]
+            owner = next((lic for lic in stated if name in lic.copies), None)
+            if owner is not None:
+                out[path] = owner
+        return out
+
+    @property
+    def blocking_unreadable(self) -> tuple[str, ...]:
+        """Unread license-type files that may hold terms we do not know: they keep any clause from passing."""
+        copies = self.unread_copies()
+        return tuple(p for p in self.unreadable if p not in copies)
 
     def with_inherited(self, inherited: list[BindingTerms], notes: list[LicenseNote]) -> LicenseResolution:
         return LicenseResolution(self.declared, self.terms + tuple(inherited), self.red_flags,
@@ -176,22 +194,52 @@ def _from_gate_text(evidence: RepoEvidence, c: _Collector) -> None:
             c.add(info, "gate-text", f"cardData.extra_gated_prompt#L{line}")
 
 
+# A sentence licensing code, not the model: "the training code is released under Apache 2.0".
+_ABOUT_CODE = re.compile(r"\b(code|codebase|source\s+code|scripts?|repositor(y|ies)|software|library|toolkit|"
+                         r"implementation)\b", re.I)
+_ABOUT_MODEL = re.compile(r"\b(model|weights?|checkpoints?|parameters|this\s+release)\b", re.I)
+
+
+# Link targets are already out of a block's text (card.py), so a sentence ends at a full stop before a capital.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\[(*_`])")
+_URL_IN_TEXT = re.compile(r"https?://\S+")
+
+
+def _mentions(kb: LicenseKnowledge, text: str) -> list[tuple[LicenseInfo, str]]:
+    """License names in a block of prose, each with the sentence that names it."""
+    out = []
+    for sentence in _SENTENCE_END.split(_URL_IN_TEXT.sub("URL", text[:100_000])):
+        out.extend((info, sentence) for info, _ in kb.mentioned_in(sentence, license_names_only=True))
+    return out
+
+
 def _from_card_prose(evidence: RepoEvidence, c: _Collector) -> None:
     """Source 4: full license names ("... License") in card prose, never bare model names.
 
     Prose mentions bind only when no other source names a license: a card may name other licenses to compare
-    ("unlike the Llama 2 Community License..."); then the mention is a note, not terms."""
-    card = readme(evidence)
-    if card is None:
+    ("unlike the Llama 2 Community License..."); then the mention is a note, not terms. A paragraph that licenses
+    code and says nothing of the model or its weights does not bind the weights either."""
+    document = card_document(evidence)
+    if document is None:
         return
     named_elsewhere = bool(c.terms)
-    for info, line in c.kb.mentioned_in(card.body[:500_000], license_names_only=True):
-        location = f"README.md#L{card.body_offset + line - 1}"
-        if not named_elsewhere:
-            c.add(info, "card-prose", location)
-        elif not any(t.license.key == info.key for t in c.terms):
-            c.note("license-mentioned", "info", f"The card text mentions the {info.name}; it is not counted as "
-                   "terms because the license is stated elsewhere.", location)
+    noted: set[str] = set()
+    for block in document.blocks:
+        if block.kind == "code":
+            continue
+        for info, sentence in _mentions(c.kb, block.text):
+            location = f"README.md#L{block.line}"
+            if info.key in noted or any(t.license.key == info.key for t in c.terms):
+                continue
+            noted.add(info.key)
+            if _ABOUT_CODE.search(sentence) and not _ABOUT_MODEL.search(sentence):
+                c.note("license-mentioned", "info", f"The card says the {info.name} covers code, not the model; it "
+                       "is not counted as the model's terms.", location)
+            elif not named_elsewhere:
+                c.add(info, "card-prose", location)
+            else:
+                c.note("license-mentioned", "info", f"The card text mentions the {info.name}; it is not counted as "
+                       "terms because the license is stated elsewhere.", location)
 
 
 def _mismatch(c: _Collector, declared_ids: list[str]) -> None:

@@ -104,6 +104,9 @@ class LicenseInfo:
     notes: str = ""
     family: str = ""
     policies: tuple[str, ...] = field(default=())  # keys of policies this license incorporates by reference
+    # File names under which the licensor ships this license (and the policies it incorporates) in its own
+    # repositories: an unread file of that name is a copy of terms we know, not an unknown text.
+    copies: tuple[str, ...] = field(default=())
 
     def facts_of(self, *kinds: str) -> tuple[LicenseFact, ...]:
         return tuple(f for f in self.facts if f.kind in kinds)
@@ -140,6 +143,7 @@ def _info(raw: dict, path: Path) -> LicenseInfo:
         facts=tuple(_fact(f, where) for f in raw.get("facts") or ()), reviewed=bool(raw.get("reviewed", False)),
         notes=str(raw.get("notes") or ""), family=str(raw.get("family") or path.stem),
         policies=tuple(str(x) for x in raw.get("policies") or ()),
+        copies=tuple(str(x) for x in raw.get("copies") or ()),
     )
 
 

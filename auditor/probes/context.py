@@ -19,6 +19,8 @@ class ProbeContext:
     resolution: LicenseResolution
     # Lineage findings that leave inherited terms unknown (missing base, unidentified license, depth limit).
     unresolved_ancestors: tuple[Finding, ...] = ()
+    # Every ancestor read (their own evidence): a derivative's training data includes its bases'.
+    ancestor_evidence: tuple[RepoEvidence, ...] = ()
     _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:

@@ -28,7 +28,11 @@ def _cite(term: BindingTerms, fact: LicenseFact, resolution: LicenseResolution) 
         if lines:
             first, last = lines
             return f"{path}#L{first}" + (f"-L{last}" if last != first else ""), "in the repository's own file"
-    if resolution.unreadable:
+    copies = resolution.unread_copies()
+    if copies:
+        why = (f"{', '.join(copies)} not readable without access; terms from the identified "
+               f"{' and '.join(dict.fromkeys(lic.name for lic in copies.values()))}")
+    elif resolution.unreadable:
         why = f"{', '.join(resolution.unreadable)} could not be read"
     elif term.source == "inherited":
         why = f"inherited from {term.via}"
@@ -113,9 +117,19 @@ def _unestablished(resolution: LicenseResolution) -> str | None:
     if not any(t.source != LicenseSource.INHERITED for t in terms):
         # Inherited terms bound a derivative from above; they never stand in for its own, unestablished license.
         return "The model's own license could not be established; inherited terms alone cannot clear it."
-    if resolution.unreadable:
-        return f"{', '.join(resolution.unreadable)} could not be read and may add terms, so this cannot pass."
+    if resolution.blocking_unreadable:
+        # Unread known copies of a positively identified license do not block: their terms are the reviewed ones.
+        return f"{', '.join(resolution.blocking_unreadable)} could not be read and may add terms, so this cannot pass."
     return None
+
+
+def copies_note(resolution: LicenseResolution) -> str:
+    """Said on every verdict judged from the knowledge base because the repo's own copies were not readable."""
+    copies = resolution.unread_copies()
+    if not copies:
+        return ""
+    names = " and ".join(dict.fromkeys(lic.name for lic in copies.values()))
+    return f" {', '.join(copies)} not readable without access; terms from the identified {names} (reviewed knowledge base)."
 
 
 def probe_license_established(ctx: ProbeContext) -> ProbeResult:
@@ -128,7 +142,8 @@ def probe_license_established(ctx: ProbeContext) -> ProbeResult:
     listed = ", ".join(names[:3]) + (" and others" if len(names) > 3 else "")
     every_osi = all(t.license.osi_approved for t in ctx.resolution.terms)
     kind = "OSI-approved" if every_osi else "reviewed and contain no such clause"
-    return true(basis, f"The binding terms ({listed}) are {kind}.")
+    note = copies_note(ctx.resolution)  # `value`: for the verdicts that fail on a clause of the same terms
+    return true(basis, f"The binding terms ({listed}) are {kind}.{note}", value=note)
 
 
 def is_open(lic: LicenseInfo | None) -> bool:

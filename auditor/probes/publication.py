@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from auditor.bases import config_of
-from auditor.card import as_str_list, card_value, readme
+from auditor.card import card_value, readme
 from auditor.evidence import RepoEvidence
 from auditor.probes import CARD_FIELD, FILE, HUB_FIELD, Finding, ProbeResult, false, not_available, true
+from auditor.probes.card_reading import DataInformation, code_links
+from auditor.probes.card_reading import data_information as read_data_information
 from auditor.probes.context import ProbeContext
 
 WEIGHT_FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -34,29 +35,7 @@ INFERENCE_LIBRARIES = {
     "unity-sentis", "ml-agents", "bertopic", "sample-factory", "pythae", "paddlepaddle", "tf-keras", "openvino",
     "litert", "mlc-llm", "ctranslate2", "model2vec", "gliner",
 }
-_URL = re.compile(r"https?://[^\s)\]>\"'`]+", re.I)
-_CODE_HOST = re.compile(r"https?://(www\.)?(github\.com|gitlab\.com|codeberg\.org|bitbucket\.org|git\.)[^\s)\]>\"'`]*",
-                        re.I)
-_TRAIN_WORDS = re.compile(r"\b(train|training|pre-?train|fine-?tun|recipe|reproduc)", re.I)
-# Library and framework repositories: linking them is not publishing one's own training code.
-_GENERIC_REPOS = re.compile(
-    r"github\.com/(huggingface/(transformers|peft|trl|accelerate|datasets|diffusers|tokenizers|hub-docs)|"
-    r"pytorch/|tensorflow/|ggerganov/|ggml-org/|vllm-project/|microsoft/DeepSpeed|NVIDIA/Megatron|"
-    r"UKPLab/sentence-transformers|oobabooga/|lm-sys/|EleutherAI/lm-evaluation-harness|openai/)", re.I)
-_DATA_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*.*\b(training|pre-?training|fine-?tuning)\s+(data|dataset|corpus)", re.I | re.M)
-_DATA_SENTENCE = re.compile(
-    r"\b(trained|pre-?trained|fine-?tuned)\s+(on|using|with)\b[^.\n]{0,200}\b(data|dataset|corpus|corpora|tokens|"
-    r"pairs|sentences|documents|examples)", re.I)
-_PROCESSING = re.compile(r"\b(deduplicat\w*|filter(ed|ing)?|pre-?process\w*|clean(ed|ing)|quality\s+classifier|"
-                         r"decontaminat\w*|toxicity\s+filter|sampling\s+(ratio|weights)|data\s+mixture)\b", re.I)
-_DATASHEET = re.compile(r"\b(datasheet|data\s+card|dataset\s+card|training\s+data\s+summary)\b", re.I)
-_PAPER = re.compile(r"https?://(www\.)?(arxiv\.org/(abs|pdf)/|aclanthology\.org/|openreview\.net/|doi\.org/)[^\s)\]>]*",
-                    re.I)
-_DATASET_URL = re.compile(r"https?://huggingface\.co/datasets/([\w.-]+/[\w.-]+|[\w.-]+)", re.I)
-
-
-def _line_of(text: str, pos: int, offset: int = 1) -> int:
-    return text.count("\n", 0, pos) + offset
+_MODELING_CODE = re.compile(r"(^|/)modeling_[\w]+\.py$")
 
 
 @lru_cache(maxsize=8192)  # asked for every file by several probes of every audit
@@ -91,39 +70,23 @@ def _weight_findings(evidence: RepoEvidence) -> list[Finding]:
 
 
 def _code_links(evidence: RepoEvidence) -> list[Finding]:
-    """Code-host links in the card that sit near words about training (or in a `repository`/`code` field)."""
-    out: list[Finding] = []
-    for key in ("repository", "code", "github", "training_code", "repo"):
-        value = card_value(evidence, key)
-        values, _ = as_str_list(value)
-        for v in values:
-            if _CODE_HOST.match(v) and not _GENERIC_REPOS.search(v):
-                out.append(Finding("training-code-link", f"Card field '{key}' links {v[:120]}.", f"cardData.{key}",
-                                   CARD_FIELD))
-    card = readme(evidence)
-    if card is None:
-        return out
-    body = card.body[:500_000]
-    for match in _CODE_HOST.finditer(body):
-        url = match.group(0).rstrip(".,;:")
-        if _GENERIC_REPOS.search(url):
-            continue
-        start = body.rfind("\n\n", 0, match.start()) + 1
-        end = body.find("\n\n", match.end())
-        paragraph = body[start: end if end != -1 else len(body)]
-        if _TRAIN_WORDS.search(paragraph) or _TRAIN_WORDS.search(url):
-            line = _line_of(body, match.start(), card.body_offset)
-            out.append(Finding("training-code-link", f"The card links code near a mention of training: {url[:120]}.",
-                               f"README.md#L{line}", FILE))
-    return out[:5]
+    """The model's own code linked from the card (rules in auditor/probes/card_reading.py)."""
+    return code_links(evidence)
 
 
 def _inference_findings(evidence: RepoEvidence) -> list[Finding]:
     out: list[Finding] = []
     library = evidence.library_name or card_value(evidence, "library_name")
-    if isinstance(library, str) and library.lower() in INFERENCE_LIBRARIES:
-        out.append(Finding("inference-code", f"Runs with the open-source library '{library}'.", "library_name",
-                           HUB_FIELD))
+    where = "library_name"
+    if not isinstance(library, str) or library.lower() not in INFERENCE_LIBRARIES:
+        # The Hub tags a repo with the library its files load with even when library_name is unset.
+        library, where = next((t for t in evidence.tags if t.lower() in INFERENCE_LIBRARIES), None), "tags"
+    if isinstance(library, str):
+        out.append(Finding("inference-code", f"Runs with the open-source library '{library}'.", where, HUB_FIELD))
+    modeling = sorted(p for p in evidence.file_paths() if _MODELING_CODE.search(p))
+    if modeling:
+        out.append(Finding("inference-code", f"The repository carries its own model code ({', '.join(modeling[:3])}).",
+                           "siblings", HUB_FIELD))
     config = config_of(evidence)
     if config and (config.get("architectures") or config.get("model_type")):
         arch = ", ".join(map(str, config.get("architectures") or [config.get("model_type")]))[:120]
@@ -134,82 +97,9 @@ def _inference_findings(evidence: RepoEvidence) -> list[Finding]:
     return out
 
 
-@dataclass(frozen=True)
-class DataInformation:
-    readable: bool  # README prose was available
-    declared: list[Finding]  # datasets in metadata or dataset URLs
-    unobtainable: list[Finding]  # declared datasets that do not resolve
-    described: list[Finding]  # training data described in prose
-    processing: list[Finding]  # processing / filtering described
-    documents: list[Finding]  # datasheet / data card / paper links
-    unchecked: list[Finding] = field(default_factory=list)  # declared datasets whose lookup failed or was skipped
-
-    @property
-    def listed(self) -> bool:
-        return bool(self.declared or self.unchecked)
-
-    @property
-    def obtainable(self) -> bool:
-        """Every declared dataset resolved: one that could not be checked is not assumed obtainable."""
-        return self.listed and not self.unobtainable and not self.unchecked
-
-    def all(self) -> list[Finding]:
-        return (self.declared + self.unchecked + self.unobtainable + self.described + self.processing
-                + self.documents)
-
-
 def data_information(evidence: RepoEvidence) -> DataInformation:
-    declared: list[Finding] = []
-    unobtainable: list[Finding] = []
-    unchecked: list[Finding] = []
-    ids, _ = as_str_list(card_value(evidence, "datasets"))
-    resolved = {d.id: d for d in evidence.datasets}
-    for ds_id in ids[:50]:
-        d = resolved.get(ds_id)
-        if d is None or d.exists is None:
-            why = d.detail if d is not None and d.detail else "not looked up"
-            unchecked.append(Finding("dataset-unchecked", f"Training dataset '{ds_id}' is declared; whether it can "
-                                     f"be obtained is unknown ({why}).", "cardData.datasets", CARD_FIELD))
-            continue
-        if d.exists:
-            extra = (f", license {d.license}" if d.license else ", no license stated") + (
-                ", gated" if d.gated else "")
-            declared.append(Finding("dataset-declared", f"Training dataset '{ds_id}' is declared and on the Hub{extra}.",
-                                    f"https://huggingface.co/datasets/{ds_id}", CARD_FIELD))
-        else:
-            unobtainable.append(Finding("dataset-missing", f"Declared dataset '{ds_id}' does not resolve on the Hub.",
-                                        "cardData.datasets", CARD_FIELD))
-    card = readme(evidence)
-    described: list[Finding] = []
-    processing: list[Finding] = []
-    documents: list[Finding] = []
-    if card is not None:
-        body = card.body[:500_000]
-        for match in _DATASET_URL.finditer(body):
-            if len(declared) >= 20:
-                break
-            if match.group(1) not in ids:
-                line = _line_of(body, match.start(), card.body_offset)
-                declared.append(Finding("dataset-linked", f"The card links dataset {match.group(1)}.",
-                                        f"README.md#L{line}", FILE))
-        for pattern, kind in ((_DATA_HEADING, "training-data-section"), (_DATA_SENTENCE, "training-data-described")):
-            match = pattern.search(body)
-            if match:
-                line = _line_of(body, match.start(), card.body_offset)
-                described.append(Finding(kind, f"The card describes its training data: \"{match.group(0).strip()[:100]}\".",
-                                         f"README.md#L{line}", FILE))
-        match = _PROCESSING.search(body)
-        if match and described:
-            line = _line_of(body, match.start(), card.body_offset)
-            processing.append(Finding("processing-described", f"The card describes data processing ('{match.group(0)}').",
-                                      f"README.md#L{line}", FILE))
-        for pattern, kind in ((_DATASHEET, "datasheet"), (_PAPER, "paper-link")):
-            match = pattern.search(body)
-            if match:
-                line = _line_of(body, match.start(), card.body_offset)
-                documents.append(Finding(kind, f"The card refers to a {kind.replace('-', ' ')}: {match.group(0)[:100]}.",
-                                         f"README.md#L{line}", FILE))
-    return DataInformation(card is not None, declared, unobtainable, described, processing, documents, unchecked)
+    """Listing, obtainability and description of the training data (rules in auditor/probes/card_reading.py)."""
+    return read_data_information(evidence)
 
 
 # -- probes (registered in auditor/probes/registry.py) -----------------------------------------------------------------
@@ -331,3 +221,29 @@ def probe_paper_linked(ctx: ProbeContext) -> ProbeResult:
     return _card_probe(ctx, [f for f in _data(ctx).documents if f.kind == "paper-link"],
                        "The card links a paper.", "The card links no paper.",
                        "The model card could not be read to look for a paper.")
+
+
+def data_passes(data: DataInformation) -> bool:
+    """OSAID data information: every training dataset listed and obtainable, the data and its processing described."""
+    return data.obtainable and bool(data.described) and bool(data.processing)
+
+
+def probe_ancestors_data_disclosed(ctx: ProbeContext) -> ProbeResult:
+    """A derivative's training data includes its bases': false when an ancestor read does not list, locate and
+    describe its own training data (or its card was not read, so that cannot be checked)."""
+    found = []
+    for ancestor in ctx.ancestor_evidence:
+        data = data_information(ancestor)
+        if data_passes(data):
+            continue
+        rid = ancestor.repo_id
+        detail = (f"{rid} does not list and describe obtainable training data." if data.readable
+                  else f"The training data of {rid} could not be checked: its card was not read.")
+        found.append(Finding("base-data-undisclosed", detail, f"lineage:{rid}", "lineage"))
+    if found:
+        first = found[0].location.removeprefix("lineage:")
+        how = "is not disclosed" if "does not" in found[0].detail else "could not be checked (its card was not read)"
+        return false(f"The training data of its base {first} {how}: a derivative's training data includes its "
+                     "base's.", tuple(found[:3]))
+    return true((), "Every ancestor read discloses its training data." if ctx.ancestor_evidence
+                else "No ancestor to disclose training data.")

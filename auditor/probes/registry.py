@@ -42,6 +42,8 @@ PROBES: tuple[Probe, ...] = (
           pub.probe_data_processing_described),
     Probe("datasheet-linked", "Does the card refer to a datasheet or data card?", pub.probe_datasheet_linked),
     Probe("paper-linked", "Does the card link a paper?", pub.probe_paper_linked),
+    Probe("ancestors-data-disclosed", "Does every ancestor read list, locate and describe its training data?",
+          pub.probe_ancestors_data_disclosed),
     Probe("license-clauses", "Do the binding terms contain restrictive or notable clauses (which ones)?",
           lt.probe_license_clauses),
     Probe("license-established", "Are the binding terms identified, reviewed and fully read?",

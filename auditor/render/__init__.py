@@ -13,6 +13,25 @@ CLASS_WORDS = {
     "closed": "Closed (no weights published)",
     "unknown": "Unknown (the license could not be established)",
 }
+_LICENSE_CRITERIA = ("free-redistribution", "derived-works", "integrity", "persons-groups", "fields-of-endeavor",
+                     "license-distribution", "not-product-specific", "no-restriction-other-software",
+                     "technology-neutral")
+
+
+def classification_words(report: dict) -> str:
+    """The classification in words, with the true reason when it is unknown: the first license criterion that
+    could not be established, or, when every license criterion passed, the evidence that is missing."""
+    cls = report.get("classification", "")
+    if cls != "unknown":
+        return CLASS_WORDS.get(cls, cls)
+    by_id = {c["id"]: c for c in report.get("criteria", [])}
+    unknown = [by_id[i] for i in _LICENSE_CRITERIA if by_id.get(i, {}).get("status") == "unknown"]
+    if unknown:
+        return f"Unknown ({unknown[0]['summary'].rstrip('.')})"
+    source = by_id.get("source")
+    if source and source.get("status") == "unknown":
+        return f"Unknown (the license is established, but {source['summary'][0].lower()}{source['summary'][1:].rstrip('.')})"
+    return CLASS_WORDS["unknown"]
 
 
 def strongest_evidence(report: dict, limit: int = 5) -> list[tuple[str, dict]]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from auditor.render import (
-    CLASS_WORDS,
     MARKS,
+    classification_words,
     gated_word,
     license_line,
     printable,
@@ -40,7 +40,7 @@ def render(report: dict) -> str:
         out.append(f"- **Effective terms:** `{report['lineage']['effective_license']}`")
     if report["weights"]["parameters"]:
         out.append(f"- **Parameters:** {report['weights']['parameters']:,}")
-    out += [f"- **Classification:** **{report['classification']}** — {CLASS_WORDS.get(report['classification'], '')}",
+    out += [f"- **Classification:** **{report['classification']}** — {classification_words(report)}",
             "", "| Criterion | Status | Why |", "| --- | --- | --- |"]
     for c in report["criteria"]:
         out.append(f"| `{c['id']}` | {MARKS[c['status']]} {c['status']} | {_cell(c['summary'])} |")

@@ -8,8 +8,8 @@ from rich.table import Table
 from rich.text import Text
 
 from auditor.render import (
-    CLASS_WORDS,
     MARKS,
+    classification_words,
     gated_word,
     license_line,
     printable,
@@ -41,7 +41,7 @@ def render(report: dict, console: Console) -> None:
     if report["weights"]["parameters"]:
         head.add_row("Parameters", f"{report['weights']['parameters']:,} ({', '.join(report['weights']['formats'])})")
     cls = report["classification"]
-    head.add_row("Classification", Text(CLASS_WORDS.get(cls, cls), style=CLASS_STYLES.get(cls, "")))
+    head.add_row("Classification", Text(classification_words(report), style=CLASS_STYLES.get(cls, "")))
     note = source_note(report)
     if note:
         head.add_row("Source", Text(note, style="yellow"))
