@@ -162,6 +162,14 @@ def test_dot_and_mermaid_escape_hostile_labels():
     assert "<script>" not in mermaid and "evil#quot;" in mermaid
 
 
+def test_mermaid_node_labels_break_the_line_between_id_and_facts():
+    data = {"graph": {"root": "a/b"}, "links": [],
+            "nodes": [{"id": "a/b", "license": "MIT", "classification": "open-weights"}]}
+    mermaid = render_mermaid(data)
+    assert '"a/b<br/>MIT' in mermaid  # a real line break, not the escaped text "<br/>" shown in the chart
+    assert "#lt;br/#gt;" not in mermaid
+
+
 # -- the command ----------------------------------------------------------------------------------------------------------
 def test_cli_tree_down_text_lists_children_with_relations(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")

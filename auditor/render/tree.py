@@ -153,9 +153,9 @@ def render_mermaid(data: dict[str, Any]) -> str:
     ids = {n["id"]: f"n{i}" for i, n in enumerate(data["nodes"])}
     lines = ["flowchart TD"]
     for node in data["nodes"]:
-        label = f"{node['id']}<br/>{_facts(node)}"
+        label = f"{_mermaid_text(node['id'])}<br/>{_mermaid_text(_facts(node))}"  # the break itself stays markup
         shape = ('(["', '"])') if node["id"] == data["graph"]["root"] else ('["', '"]')
-        lines.append(f"  {ids[node['id']]}{shape[0]}{_mermaid_text(label)}{shape[1]}")
+        lines.append(f"  {ids[node['id']]}{shape[0]}{label}{shape[1]}")
     for link in data["links"]:
         arrow = "-.->" if link.get("conflict") else "-->"
         label = link["relation"] + (" · license conflict" if link.get("conflict") else "")
