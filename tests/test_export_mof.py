@@ -146,6 +146,17 @@ def test_header_states_the_estimate_and_what_is_unsettled() -> None:
     assert "# Estimated MOF class: Class III (pass:" in render(report)
 
 
+def test_header_of_a_snapshot_report_invents_no_commit_and_dates_the_snapshot() -> None:
+    report = report_for(TINY)
+    report["model"]["revision"] = None  # a snapshot model no page gave a full commit id for
+    report.update(source="snapshot", snapshot_date="2026-11-23", audited_at="2026-12-07T00:00:00Z")
+    first, second = [line for line in render(report).splitlines() if line.startswith("#")][:2]
+    assert first.endswith(" at an unknown commit") and "None" not in first
+    assert "the bundled snapshot of 2026-11-23, audited 2026-12-07T00:00:00Z" in second
+    report["model"]["revision_short"] = "abc1234"
+    assert "at an unknown commit (pages show the short id abc1234)" in render(report)
+
+
 @pytest.mark.parametrize(("task", "expected"), [("text-generation", "language"), ("image-classification", "vision"),
                                                 ("text-to-image", "image"), ("automatic-speech-recognition", "audio"),
                                                 ("image-text-to-text", "multimodal"), ("robotics", ""), (None, "")])
