@@ -225,6 +225,11 @@ def first_audit(row: dict[str, Any]) -> Change:
                   sentence)
 
 
+def _short_revision(value: Any) -> str:
+    """A commit as a reader sees it: its first 12 characters; a revision no page showed is 'not known', not 'none'."""
+    return str(value)[:12] if value else "not known"
+
+
 def changes_between(old: dict[str, Any], new: dict[str, Any], model: str | None = None,
                     date: str | None = None) -> list[Change]:
     """What differs between two rows (from `compact`): license first, then classification, criteria, revision."""
@@ -257,7 +262,7 @@ def changes_between(old: dict[str, Any], new: dict[str, Any], model: str | None 
                 f"{criterion_id} changed from {show(before)} to {show(after)}")
     if old.get("revision") != new.get("revision"):
         add("revision", "revision", old.get("revision"), new.get("revision"),
-            f"new revision {show(new.get('revision'))[:12]} (was {show(old.get('revision'))[:12]})")
+            f"new revision {_short_revision(new.get('revision'))} (was {_short_revision(old.get('revision'))})")
     return out
 
 

@@ -119,6 +119,14 @@ def test_timeline_says_what_changed_in_plain_words() -> None:
                                                                                    "criterion", "revision"}
 
 
+def test_a_revision_no_page_showed_reads_not_known_never_none() -> None:
+    before, after = compact(FALCON_2023), compact(FALCON_APACHE)
+    after["revision"] = None  # a snapshot state without a full commit id
+    sentences = [c.sentence for c in timeline([before, after])]
+    assert f"new revision not known (was {'a' * 12})" in sentences
+    assert not any("none" in s for s in sentences if s.startswith("new revision"))
+
+
 def test_timeline_of_a_declared_license_change() -> None:
     before = compact(make_report(declared="tii-falcon-llm", key=None))
     after = compact(make_report(declared="apache-2.0", key="apache-2.0", snapshot_date="2023-06-01"))
