@@ -128,11 +128,20 @@ def fetch_dump(repo_id: str, filename: str, *, endpoint: str | None = None, toke
                revision: str | None = None) -> Path:
     """The dump file, through huggingface_hub's cache (HF_ENDPOINT, HF_HOME and the token apply)."""
     from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError, RepositoryNotFoundError
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+    )
 
     try:
         return Path(hf_hub_download(repo_id=repo_id, filename=filename, repo_type="dataset", revision=revision,
                                     endpoint=endpoint, token=token))
+    except LocalEntryNotFoundError as exc:  # a subclass of EntryNotFoundError: no connection and nothing cached
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise HubUnreachable(f"The dump {repo_id}/{filename} could not be downloaded: the Hub could not be reached "
+                             f"and no copy is cached ({first}).") from None
     except EntryNotFoundError:
         raise RepoNotFound(f"The dataset {repo_id} has no file {filename}.") from None
     except RepositoryNotFoundError:
