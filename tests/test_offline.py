@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.errors import RepoNotFound
 from auditor.evidence import RepoEvidence
 from auditor.hub.snapshot import SNAPSHOT_DIR_ENV, SnapshotHub
 from auditor.paths import data_dir
@@ -119,6 +120,18 @@ def test_model_outside_the_snapshot_exits_4_with_one_sentence(snapshot_dir: Path
     assert len(lines) == 1, result.stderr
     assert "pub/not-in-snapshot" in lines[0] and "snapshot does not hold" in lines[0]
     assert ("--offline" in lines[0]) == offline
+
+
+def test_a_revision_the_snapshot_lacks_is_refused_in_a_readable_sentence() -> None:
+    hub = SnapshotHub(root=BUNDLED)
+    with pytest.raises(RepoNotFound) as unknown_commit:
+        hub.repo(LLAMA, "abc")  # held without a full commit id
+    assert str(unknown_commit.value) == (f"The bundled snapshot holds {LLAMA} only in one state, whose commit is not "
+                                         "known, not at revision 'abc'.")
+    with_sha = next(i for i in hub.all_ids() if hub.repo(i).revision)
+    with pytest.raises(RepoNotFound) as other_commit:
+        hub.repo(with_sha, "abc")
+    assert f"only at revision {hub.repo(with_sha).revision[:12]}, not at revision 'abc'." in str(other_commit.value)
 
 
 def test_torn_snapshot_file_exits_4_with_one_sentence(tmp_path: Path) -> None:

@@ -108,8 +108,8 @@ class SnapshotHub(Hub):
             self._cache[held] = self._load(held)
         evidence = self._cache[held]
         if revision not in (None, "main", evidence.revision):
-            at = evidence.revision[:12] if evidence.revision else "its snapshot state (no full commit id known)"
-            raise RepoNotFound(f"The bundled snapshot holds {held} only at revision {at}, not '{revision}'.")
+            at = f"at revision {evidence.revision[:12]}" if evidence.revision else "in one state, whose commit is not known"
+            raise RepoNotFound(f"The bundled snapshot holds {held} only {at}, not at revision '{revision}'.")
         return evidence
 
     def missing_message(self, repo_id: str) -> str:
