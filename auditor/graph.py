@@ -51,6 +51,7 @@ def build_tree(hub: Hub, repo_id: str, *, up: bool = True, down: bool = True, de
     up_depth = DEFAULT_MAX_DEPTH if depth is None else depth
     down_depth = DEFAULT_DOWN_DEPTH if depth is None else depth
     evidence = hub.repo(repo_id, revision)
+    repo_id = evidence.repo_id  # ids are case-insensitive: draw the model under its own spelling, as `audit` does
     # The ancestors' terms bind the model and its derivatives, so they are walked even when only `down` is drawn.
     lineage = trace_ancestors(hub, evidence, up_depth, cache)
     report = score(evidence, lineage)

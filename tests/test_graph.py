@@ -13,6 +13,7 @@ from auditor.audit import audit
 from auditor.cli import main
 from auditor.graph import build_tree, node_link
 from auditor.hub.live import LiveHub
+from auditor.hub.snapshot import SnapshotHub
 from auditor.lineage import AncestorCache
 from auditor.render.tree import render_dot, render_mermaid, render_text
 from tests import hubdata_lineage as fx
@@ -171,6 +172,13 @@ def test_mermaid_node_labels_break_the_line_between_id_and_facts():
 
 
 # -- the command ----------------------------------------------------------------------------------------------------------
+def test_a_wrong_case_id_is_drawn_under_the_models_own_spelling():
+    hub = SnapshotHub()  # the bundled snapshot answers any case, as the Hub does
+    held = next(i for i in hub.all_ids() if i.lower() != i)
+    graph = build_tree(hub, held.lower(), down=False)
+    assert graph.graph["root"] == held and held in graph.nodes and held.lower() not in graph.nodes
+
+
 def test_cli_tree_down_text_lists_children_with_relations(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     code, out, err = run_cli(capsys, "tree", fx.LLAMA2_BASE, "--down")
