@@ -33,7 +33,7 @@ def tiny_dump(path: Path, models: list[dict[str, Any]]) -> Path:
         rows["id"].append(m["id"])
         rows["author"].append(m["id"].split("/")[0])
         rows["tags"].append(tags)
-        rows["cardData"].append(json.dumps(card) if card else None)
+        rows["cardData"].append(m["raw_card"] if "raw_card" in m else json.dumps(card) if card else None)
         rows["downloads"].append(m.get("downloads", 10))
         rows["likes"].append(0)
         rows["createdAt"].append(m.get("created", "2024-05-01T00:00:00.000Z"))

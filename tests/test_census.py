@@ -121,6 +121,7 @@ TINY = [
     {"id": "d/ghost-only", "license": "mit", "bases": ["ghost/missing"]},
     {"id": "d/ghost-and-gemma", "license": "mit", "bases": ["ghost/missing", "google/gemma"]},
     {"id": "d/under-ghost", "license": "mit", "bases": ["d/ghost-only"]},
+    {"id": "e/broken-card", "license": "mit", "bases": ["meta/llama"], "raw_card": "{not json: ["},
 ]
 EXPECTED = {  # id: (root_licenses, relabelled, depth)
     "meta/llama": (["llama2"], False, 0),
@@ -143,6 +144,7 @@ EXPECTED = {  # id: (root_licenses, relabelled, depth)
     "d/ghost-only": ([], False, None),
     "d/ghost-and-gemma": (["gemma"], True, 1),
     "d/under-ghost": ([], False, None),
+    "e/broken-card": (["llama2"], True, 1),  # the card is unreadable; the Hub's tags still say it all
 }
 
 
@@ -165,12 +167,17 @@ def test_family_figures_on_a_hand_made_hub(tiny_census) -> None:
     out, summary = tiny_census
     families = contract_families(summary)
     # llama2: mit-finetune, grandchild, nolicense, same-license, merge, c/p, c/q (the merge counts in both)
-    assert families["llama2"] == {"descendants": 7, "relabelled": 5, "no_license": 1}
+    assert families["llama2"] == {"descendants": 8, "relabelled": 6, "no_license": 1}
     assert families["gemma"] == {"descendants": 4, "relabelled": 3, "no_license": 0}
     assert families["qwen"] == {"descendants": 1, "relabelled": 1, "no_license": 0}
     assert "apache-2.0" not in families
+    # laundered: relabelled, plus no license (a/nolicense) and a known permissive non-OSI label (a/cc-by)
+    assert summary["families"]["llama2"]["laundered"] == 7 and summary["families"]["gemma"]["laundered"] == 4
+    openness = dict(query(f"SELECT id, openness FROM '{out / 'models.parquet'}'"))
+    assert openness["a/nolicense"] == "none" and openness["meta/llama"] == "restrictive"
+    assert openness["a/cc-by"] == "other-known" and openness["a/mit-finetune"] == "osi-approved"
     pairs = summary["families"]["llama2"]["top_relabel_pairs"]
-    assert pairs == [{"license": "mit", "models": 3}, {"license": "apache-2.0", "models": 2}]
+    assert pairs == [{"license": "mit", "models": 4}, {"license": "apache-2.0", "models": 2}]
     edges = query(f"SELECT relation FROM '{out / 'edges.parquet'}' WHERE child = 'a/grandchild'")
     assert edges == [("quantized",)]
 
@@ -295,14 +302,14 @@ def test_census_diff_between_two_dates(tmp_path) -> None:
     run = run_audit(["census", "diff", str(tmp_path / "old"), str(tmp_path / "new"), "--format", "json"], env)
     assert run.returncode == 0, run.stderr
     diff = json.loads(run.stdout)
-    assert diff["models"] == {"old": 21, "new": 22, "change": 1}
+    assert diff["models"] == {"old": len(TINY), "new": len(TINY) + 1, "change": 1}
     assert diff["relabelled"]["change"] == 2
     assert diff["families"]["llama2"]["relabelled"]["change"] == 1
     assert diff["changes"]["added"] == {"count": 1, "examples": ["n/new"]}
     assert diff["changes"]["license_changed"] == {"count": 1, "examples": [["a/nolicense", None, "apache-2.0"]]}
     assert sorted(diff["changes"]["newly_relabelled"]["examples"]) == ["a/nolicense", "n/new"]
     text = run_audit(["census", "diff", str(tmp_path / "old"), str(tmp_path / "new")], env)
-    assert "Census 2026-11-01 -> 2026-12-01" in text.stdout and "relabelled: 8 -> 10 (+2)" in text.stdout
+    assert "Census 2026-11-01 -> 2026-12-01" in text.stdout and "relabelled: 9 -> 11 (+2)" in text.stdout
     bad = run_audit(["census", "diff", str(tmp_path), str(tmp_path / "new")], env)
     assert bad.returncode == 2 and "no readable census" in bad.stderr
 

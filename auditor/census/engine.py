@@ -95,7 +95,7 @@ STEPS = [
                                        lambda t: lower(trim(substr(t, 9)))))[1] AS tag_license,
               list_transform(list_filter(tags, lambda t: starts_with(t, 'base_model:')),
                              lambda t: substr(t, 12)) AS base_tags,
-              CASE WHEN json_valid(card) THEN json_transform(card, '{card_shape}') END AS c
+              TRY(json_transform(card, '{card_shape}')) AS c  -- one parse; a malformed card is NULL
        FROM src),
      lists AS (
        SELECT * EXCLUDE (base_tags, c),
@@ -156,12 +156,17 @@ STEPS = [
             m.license_key, m.license_name, m.license_link, l.family AS license_family,
             coalesce(l.osi, false) AS osi_approved, coalesce(l.restrictive, false) AS restrictive,
             coalesce(a.restrictive_roots, []) AS restrictive_roots, a.depth, coalesce(a.roots, 0) AS roots,
+            CASE WHEN m.license IS NULL THEN 'none' WHEN l.osi THEN 'osi-approved' WHEN l.restrictive THEN 'restrictive'
+                 WHEN l.cid IS NOT NULL THEN 'other-known' ELSE 'unrecognised' END AS openness,
+            -- laundered: a restrictive lineage whose own label is more permissive (known, not restrictive) or absent
+            (len(m.bases) > 0 AND len(coalesce(a.restrictive_roots, [])) > 0
+             AND (m.license IS NULL OR (l.cid IS NOT NULL AND NOT l.restrictive))) AS laundered,
             m.likes, m.created_at, m.gated, m.pipeline_tag, m.library_name
      FROM keyed m LEFT JOIN ancestry a ON a.node = m.k LEFT JOIN lic l ON l.cid = m.license_key"""),
     # Descendants of restrictive roots, one row per (model, root license): what the family figures read.
     ("lineages", """
      CREATE TEMP TABLE lineages AS
-     SELECT unnest(restrictive_roots) AS fam, id, license, downloads, relabelled FROM census
+     SELECT unnest(restrictive_roots) AS fam, id, license, downloads, relabelled, laundered FROM census
      WHERE len(bases) > 0 AND len(restrictive_roots) > 0"""),
 ]
 

@@ -32,6 +32,7 @@ def family_figures(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     """Per restrictive root license: descendants, relabelled, no_license (contract) and the top pairs/models."""
     rows = _rows(con, """
         SELECT fam, count(*) AS descendants, count(*) FILTER (WHERE relabelled) AS relabelled,
+               count(*) FILTER (WHERE laundered) AS laundered,
                count(*) FILTER (WHERE license IS NULL) AS no_license
         FROM lineages GROUP BY fam ORDER BY descendants DESC, fam""")
     roots = dict(con.execute("""SELECT license_key, count(*) FROM census WHERE len(bases) = 0 AND restrictive
@@ -47,6 +48,7 @@ def family_figures(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
         cls = classes.get(fam)
         out[fam] = {"descendants": row["descendants"], "relabelled": row["relabelled"],
                     "no_license": row["no_license"], "relabelled_share": _share(row["relabelled"], row["descendants"]),
+                    "laundered": row["laundered"],
                     "roots": roots.get(fam, 0), "name": cls.name if cls else fam,
                     "group": cls.family if cls else fam, "failing_facts": list(cls.failing_facts) if cls else [],
                     "top_relabel_pairs": pairs, "top_relabelled": top}
@@ -130,5 +132,7 @@ def summarize(con: duckdb.DuckDBPyConnection, source: str, census_date: str | No
             "restrictive_licenses": sorted(c.id for c in license_classes() if c.restrictive),
             "osi_approved_licenses": sorted(c.id for c in license_classes() if c.osi_approved),
             "relabelled": "a model with a declared base, a restrictive root, and an OSI-approved declared license",
+            "laundered": "a model with a declared base and a restrictive root whose own license is absent or a known "
+                         "license without terms failing the OSD (more permissive than the root's)",
         },
     }
