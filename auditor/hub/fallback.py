@@ -34,13 +34,14 @@ def offline_variable() -> str | None:
 
 
 def open_hub(*, offline: bool = False, token: str | None = None, notice: Notice | None = None,
-             snapshot_root: Path | None = None, timeout: float | None = None) -> Hub:
+             snapshot_root: Path | None = None, request_timeout: float | None = None) -> Hub:
     """The Hub a command reads from.
 
     offline: the snapshot only, no request (as with HF_HUB_OFFLINE=1, which also says so through `notice`).
     Otherwise a FallbackHub: live first; from the first answer the Hub cannot give (no connection, 5xx after the
     retries), the snapshot. `notice` receives the one sentence saying so (the CLI prints it on stderr).
-    `timeout`: seconds per request attempt of the live Hub (default: LiveHub's)."""
+    `request_timeout`: seconds per read of one request attempt of the live Hub (default: LiveHub's); the whole audit's
+    budget is set apart, with `audit_budget`."""
     if offline:
         return SnapshotHub(snapshot_root, why="With --offline no request is made to the Hub")
     variable = offline_variable()
@@ -50,7 +51,7 @@ def open_hub(*, offline: bool = False, token: str | None = None, notice: Notice 
         return SnapshotHub(snapshot_root, why=f"With {variable} set no request is made to the Hub")
     from auditor.hub.live import LiveHub  # imports huggingface_hub: only when the network may be used
 
-    live = LiveHub(token=token) if timeout is None else LiveHub(token=token, timeout=timeout)
+    live = LiveHub(token=token) if request_timeout is None else LiveHub(token=token, timeout=request_timeout)
     return FallbackHub(live, SnapshotHub(snapshot_root), notice)
 
 
