@@ -1,29 +1,26 @@
 """Audit many models: bounded concurrency over one shared Hub client and ancestor cache, atomic writes, resume.
 
-The output directory is the layout the site, `audit rescore` and the bundled snapshot share:
+The output directory is a reports directory (auditor.store.ReportStore owns its layout): one report per model,
+the evidence each report was scored from, index.json and errors.json. Every file is written to a temporary name
+and renamed into place, so an interrupted or crashed run leaves each file either complete or as it was. A re-run
+skips models whose report and evidence are complete and current. Two batches cannot write one directory at once.
 
-    DIR/<namespace>/<name>.json   one report per model (legacy ids without a namespace: DIR/<name>.json)
-    DIR/evidence/<id>.json        the evidence each report was scored from, and its ancestors' (SnapshotHub layout)
-    DIR/index.json                one summary row per model of the batch (`index_row`)
-    DIR/errors.json               the models that could not be audited, with an exit-code-style reason
-
-Every file is written to a temporary name and renamed into place, so an interrupted or crashed run leaves
-each file either complete or as it was. A re-run skips models whose report and evidence are complete."""
+A run is three steps: `plan_batch` (which ids to audit, which to keep), `_run_pool` (the audits, a bounded number
+in flight) and `_index` (index.json and errors.json, in input order)."""
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor import __version__
-from auditor.criteria import CONTRACT_IDS, criteria_version
+from auditor.criteria import criteria_version
 from auditor.errors import (
     EXIT_GATE_FAILED,
     EXIT_INTERNAL,
@@ -37,29 +34,24 @@ from auditor.errors import (
     redact,
 )
 from auditor.evidence import RepoEvidence
-from auditor.fsutil import atomic_write_bytes, atomic_write_json, remove_stale_temp_files
+from auditor.fsutil import StorageError, atomic_write_bytes
 from auditor.hub.base import ChildModel, Hub
 from auditor.hub.cached import CachingHub, EvidenceStore
 from auditor.lineage import DEFAULT_MAX_DEPTH, AncestorCache
-from auditor.repoid import validate_repo_id
+from auditor.progress import NullProgress, ProgressSink
+from auditor.report import index_row
+from auditor.reportschema import InvalidReport, check_report
+from auditor.store import ReportStore, ReservedName, same_repo
 
 if TYPE_CHECKING:
     from rich.console import Console
-from auditor.report import SCHEMA
 
-INDEX_SCHEMA = "auditor.index/1"
-ERRORS_SCHEMA = "auditor.errors/1"
-INDEX_FILE = "index.json"
-ERRORS_FILE = "errors.json"
-EVIDENCE_DIR = "evidence"
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 64
-# Ids whose report path would land on one of the batch's own files or folders.
-RESERVED_LEGACY_NAMES = frozenset({INDEX_FILE.removesuffix(".json"), ERRORS_FILE.removesuffix(".json")})
-RESERVED_NAMESPACES = frozenset({EVIDENCE_DIR, "exports", "history", "snapshots", "evidence-history"})
-OUTCOME_AUDITED = "audited"
-OUTCOME_SKIPPED = "skipped"
-OUTCOME_FAILED = "failed"
+QUEUE_DEPTH = 2  # audits submitted ahead of the workers, per worker: the pool never holds the whole list
+# Reasons for ids that were never attempted (they say nothing about the Hub).
+NOT_ATTEMPTED = ("invalid-id", "reserved-name")
+KEPT = "kept: unchanged since the last run"
 
 
 @dataclass(frozen=True)
@@ -68,7 +60,8 @@ class BatchError:
 
     id: str
     exit_code: int
-    reason: str  # invalid-id | reserved-name | not-found | unreachable | usage | internal
+    reason: str  # invalid-id | reserved-name | not-found | unreachable | usage | identity-mismatch | invalid-report |
+    #              internal
     message: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -85,12 +78,8 @@ class BatchResult:
     interrupted: bool = False
 
     @property
-    def attempted(self) -> int:
-        return len(self.audited) + sum(1 for e in self.errors if e.reason not in ("invalid-id", "reserved-name"))
-
-    @property
     def hub_unreachable_throughout(self) -> bool:
-        attempted_errors = [e for e in self.errors if e.reason not in ("invalid-id", "reserved-name")]
+        attempted_errors = [e for e in self.errors if e.reason not in NOT_ATTEMPTED]
         return not self.audited and bool(attempted_errors) and all(e.reason == "unreachable"
                                                                   for e in attempted_errors)
 
@@ -99,9 +88,6 @@ class BatchResult:
         if not self.errors:
             return 0
         return EXIT_UNREACHABLE if self.hub_unreachable_throughout else EXIT_GATE_FAILED
-
-
-ProgressCallback = Callable[[str, str], None]  # (repo id, outcome) after each model
 
 
 # -- input ---------------------------------------------------------------------------------------------------------
@@ -133,137 +119,90 @@ def read_ids(path: Path) -> list[str]:
     return ids
 
 
-# -- layout --------------------------------------------------------------------------------------------------------
-def report_path(out_dir: Path, repo_id: str) -> Path:
-    return out_dir / f"{repo_id}.json"
-
-
-def evidence_path(out_dir: Path, repo_id: str) -> Path:
-    """Where SnapshotHub(root=out_dir / 'evidence') finds the evidence of `repo_id`."""
-    return out_dir / EVIDENCE_DIR / f"{repo_id}.json"
-
-
-def check_layout_name(repo_id: str) -> None:
-    parts = repo_id.split("/")
-    if (len(parts) == 1 and parts[0] in RESERVED_LEGACY_NAMES) or (len(parts) == 2 and parts[0] in
-                                                                    RESERVED_NAMESPACES):
-        raise InvalidRepoId(f"'{repo_id}' would overwrite the batch's own {parts[0]} files; audit it on its own.")
-
-
-def is_complete_report(data: Any, repo_id: str | None = None) -> bool:
-    """A report object of this schema, for `repo_id`, with every contract criterion and a classification."""
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        return False
-    model = data.get("model")
-    if not isinstance(model, dict) or not isinstance(model.get("id"), str):
-        return False
-    if repo_id is not None and model["id"] != repo_id:
-        return False
-    criteria = data.get("criteria")
-    if not isinstance(criteria, list) or not isinstance(data.get("classification"), str):
-        return False
-    present = {c.get("id") for c in criteria if isinstance(c, dict)}
-    return set(CONTRACT_IDS) <= present
-
-
-def read_report(path: Path, repo_id: str | None = None) -> dict[str, Any] | None:
-    """The report at `path` when it is complete, else None (missing, truncated, foreign or another model's)."""
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return None
-    return data if is_complete_report(data, repo_id) else None
-
-
-def finished_report(out_dir: Path, repo_id: str) -> dict[str, Any] | None:
-    """A previous run's report, when both it and the evidence it was scored from are in place."""
-    if not evidence_path(out_dir, repo_id).is_file():
-        return None
-    return read_report(report_path(out_dir, repo_id), repo_id)
-
-
-def is_current(out_dir: Path, report: dict[str, Any], current: dict[str, str] | None) -> bool:
+# -- planning ------------------------------------------------------------------------------------------------------
+def is_current(store: ReportStore, repo_id: str, report: dict[str, Any], current: dict[str, str] | None) -> bool:
     """Whether a finished report still holds: same criteria, and (when the Hub told us the current commits) the
     model and every ancestor still at the commit its evidence was read at. Without current shas (a snapshot
     Hub), a finished report counts as current: that is plain resume."""
-    if report.get("criteria_version") != criteria_version() or (report.get("tool") or {}).get("version") != __version__:
+    if report.get("criteria_version") != criteria_version() or report["tool"]["version"] != __version__:
         return False  # new criteria or a new release of the judge: score again (from stored evidence)
     if report.get("problems"):
         return False  # some evidence could not be read last time: try again
     if current is None:
         return True
-    if current.get(report["model"]["id"]) != report["model"].get("revision"):
+    if current.get(repo_id) != report["model"]["revision"]:
         return False
-    store = EvidenceStore(out_dir / EVIDENCE_DIR)
-    for ancestor in (report.get("lineage") or {}).get("ancestors") or []:
-        stored = store.latest(ancestor.get("id", ""))
+    evidence = EvidenceStore(store.evidence_dir)
+    for ancestor in report["lineage"]["ancestors"]:
+        stored = evidence.latest(ancestor["id"])
         if stored is None or current.get(stored.repo_id) != stored.revision:
             return False
     return True
 
 
-def _is_valid(repo_id: str) -> bool:
-    try:
-        validate_repo_id(repo_id)
-        check_layout_name(repo_id)
-    except InvalidRepoId:
-        return False
-    return True
+class IdentityMismatch(RepoNotFound):
+    """The Hub answered for another repository than the one asked for."""
 
 
-def _ids_to_check(out_dir: Path, ids: list[str]) -> list[str]:
-    """The batch's models and the ancestors their previous reports name: one bulk sha lookup covers them all."""
-    wanted = dict.fromkeys(ids)
-    for repo_id in ids:
-        previous = finished_report(out_dir, repo_id)
-        for ancestor in ((previous or {}).get("lineage") or {}).get("ancestors") or []:
-            if isinstance(ancestor.get("id"), str):
-                wanted.setdefault(ancestor["id"])
-    return list(wanted)
+def _reason(exc: AuditError) -> str:
+    """The errors.json reason of an error, by its type."""
+    for kind, reason in ((ReservedName, "reserved-name"), (InvalidRepoId, "invalid-id"),
+                         (HubUnreachable, "unreachable"), (IdentityMismatch, "identity-mismatch"),
+                         (RepoNotFound, "not-found"),
+                         (InvalidReport, "invalid-report")):
+        if isinstance(exc, kind):
+            return reason
+    return "usage" if exc.exit_code == EXIT_USAGE else "error"
 
 
-# -- the index row (shared with the site) --------------------------------------------------------------------------
-def index_row(report: dict[str, Any]) -> dict[str, Any]:
-    """One summary row of a report: what the comparison table and /api/index.json show."""
-    from auditor.licenses.knowledge import load_knowledge
+@dataclass
+class BatchPlan:
+    """What a run will do: the ids in input order, which to audit, which earlier reports to keep, which ids are
+    refused before any request. (A shard of a big list is a slice of `ids` taken before planning.)"""
 
-    model = report.get("model") or {}
-    lic = report.get("license") or {}
-    lineage = report.get("lineage") or {}
-    weights = report.get("weights") or {}
-    key = lic.get("key")
-    info = load_knowledge().by_key(key) if isinstance(key, str) else None
-    statuses = {c.get("id"): c.get("status") for c in report.get("criteria") or [] if isinstance(c, dict)}
-    declared = lic.get("declared")
-    return {
-        "id": model.get("id"),
-        "revision": model.get("revision"),
-        "classification": report.get("classification"),
-        "license_declared": ", ".join(map(str, declared)) if isinstance(declared, list) else declared,
-        "license_identified": lic.get("identified"),
-        "license_effective": lineage.get("effective_license"),
-        "license_key": key,
-        "license_family": info.family if info else None,
-        "criteria": statuses,
-        "data_transparency": statuses.get("data-transparency"),
-        "lineage_findings": len(lineage.get("findings") or []),
-        "parameters": weights.get("parameters"),
-        "gated": model.get("gated"),
-        "audited_at": report.get("audited_at"),
-        "source": report.get("source"),
-    }
+    ids: list[str]
+    todo: list[str] = field(default_factory=list)
+    kept: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refused: dict[str, BatchError] = field(default_factory=dict)
+    previous: dict[str, dict[str, Any]] = field(default_factory=dict)  # finished reports of earlier runs
 
 
-def index_document(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"schema": INDEX_SCHEMA, "generated_at": _now(), "criteria": list(CONTRACT_IDS), "count": len(rows),
-            "models": rows}
+def plan_batch(ids: list[str], store: ReportStore, caching: CachingHub, *, force: bool = False,
+               incremental: bool = True) -> BatchPlan:
+    """One pass over the ids (O(n)): refuse invalid and reserved ids, read earlier reports, learn current commit
+    shas in bulk when there are earlier reports to check, and keep the reports that still hold."""
+    plan = BatchPlan(ids=list(dict.fromkeys(ids)))
+    valid: list[str] = []
+    for repo_id in plan.ids:
+        try:
+            store.report_path(repo_id)  # validates the id and refuses the directory's own names
+        except InvalidRepoId as exc:
+            plan.refused[repo_id] = BatchError(repo_id, exc.exit_code, _reason(exc), exc.message)
+            continue
+        valid.append(repo_id)
+        previous = store.finished_report(repo_id)
+        if previous is not None:
+            plan.previous[repo_id] = previous
+    current = _current_shas(plan, caching) if incremental and plan.previous else None
+    for repo_id in valid:
+        previous = None if force else plan.previous.get(repo_id)
+        if previous is not None and is_current(store, repo_id, previous, current):
+            plan.kept[repo_id] = previous
+        else:
+            plan.todo.append(repo_id)
+    return plan
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _current_shas(plan: BatchPlan, caching: CachingHub) -> dict[str, str]:
+    """Current commits of the models with earlier reports and of the ancestors those reports name, in bulk."""
+    wanted = dict.fromkeys(plan.ids)
+    for report in plan.previous.values():
+        for ancestor in report["lineage"]["ancestors"]:
+            wanted.setdefault(ancestor["id"])
+    caching.prefetch_shas(list(wanted))
+    return caching.current
 
 
-# -- the run -------------------------------------------------------------------------------------------------------
 class RecordingHub:
     """Passes every call to `inner` and keeps the evidence it returns, so the batch can store what it scored.
 
@@ -302,22 +241,12 @@ class RecordingHub:
         return getattr(self.inner, name)
 
 
-def _reason(exc: AuditError) -> str:
-    if isinstance(exc, HubUnreachable):
-        return "unreachable"
-    if isinstance(exc, RepoNotFound):
-        return "not-found"
-    if isinstance(exc, InvalidRepoId):
-        return "invalid-id"
-    return "usage" if exc.exit_code == EXIT_USAGE else "error"
-
-
 class _Run:
     """The state one batch shares between its worker threads."""
 
-    def __init__(self, out_dir: Path, hub: RecordingHub, cache: AncestorCache, follow_lineage: bool,
+    def __init__(self, store: ReportStore, hub: RecordingHub, cache: AncestorCache, follow_lineage: bool,
                  max_depth: int, unreachable_limit: int):
-        self.out_dir = out_dir
+        self.reports = store
         self.hub = hub
         self.cache = cache
         self.follow_lineage = follow_lineage
@@ -340,6 +269,9 @@ class _Run:
             report = audit(repo_id, hub=self.hub, follow_lineage=self.follow_lineage, max_depth=self.max_depth,
                            cache=self.cache)
             self.store(repo_id, report)
+        except StorageError:
+            self.stop.set()
+            raise  # the disk refuses writes: every later model would fail the same way; the run stops
         except AuditError as exc:
             self.note_outcome(unreachable=isinstance(exc, HubUnreachable))
             return BatchError(repo_id, exc.exit_code, _reason(exc), redact(exc.message))
@@ -360,22 +292,23 @@ class _Run:
     def store(self, repo_id: str, report: dict[str, Any]) -> None:
         """Evidence first, then the report: a report on disk always has its evidence beside it.
 
+        The report is filed under the id that was asked for, and only when it is that model's and valid.
         Evidence files are written under one lock, so an ancestor's light read never lands on top of the full
         read of a model the batch audits itself."""
+        check_identity(repo_id, report)
+        check_report(report, f"The report of {repo_id}")
         own = self.hub.recorded(repo_id)
         if own is None:
             raise RuntimeError(f"the evidence of {repo_id} was not recorded")
         with self.lock:
-            atomic_write_json(evidence_path(self.out_dir, repo_id), own.to_dict())
+            self.reports.write_evidence(repo_id, own.to_dict())
             self.own_evidence.add(repo_id)
-        for ancestor in (report.get("lineage") or {}).get("ancestors") or []:
-            ancestor_id = ancestor.get("id")
-            if isinstance(ancestor_id, str):
-                self.store_ancestor(ancestor_id)
-        atomic_write_json(report_path(self.out_dir, repo_id), report)
+        for ancestor in report["lineage"]["ancestors"]:
+            self.store_ancestor(ancestor["id"])
+        self.reports.write_report(repo_id, report)
         from auditor.history import append_history  # DIR/history/<id>.jsonl: a row when the outcome changed
 
-        append_history(self.out_dir, report)
+        append_history(self.reports.root, report)
         # Its evidence is on disk now. Ancestors stay recorded for the other models that share them.
         self.hub.forget(repo_id)
 
@@ -383,12 +316,15 @@ class _Run:
         with self.lock:
             if ancestor_id in self.own_evidence or ancestor_id in self.ancestor_evidence:
                 return
-            if report_path(self.out_dir, ancestor_id).is_file() and evidence_path(self.out_dir, ancestor_id).is_file():
+            if self.reports.has_report(ancestor_id):
                 return  # audited itself in an earlier run: keep its full read
             evidence = self.hub.recorded(ancestor_id, full=False) or self.cached(ancestor_id)
             if evidence is None:
                 return
-            atomic_write_json(evidence_path(self.out_dir, ancestor_id), evidence.to_dict())
+            try:
+                self.reports.write_evidence(ancestor_id, evidence.to_dict())
+            except InvalidRepoId:
+                return  # an ancestor id no file may be named after: rescoring reports it missing
             self.ancestor_evidence.add(ancestor_id)
 
     def cached(self, repo_id: str) -> RepoEvidence | None:
@@ -401,140 +337,169 @@ class _Run:
         return got if isinstance(got, RepoEvidence) else None
 
 
+def check_identity(repo_id: str, report: dict[str, Any]) -> None:
+    """The audited model is the one asked for (Hub ids are case-insensitive); anything else is an error for that
+    model, and its id never becomes a path."""
+    answered = (report.get("model") or {}).get("id")
+    if not isinstance(answered, str) or not same_repo(answered, repo_id):
+        shown = str(answered)[:100].encode("unicode_escape").decode("ascii")
+        raise IdentityMismatch(f"The Hub answered for '{shown}' when asked for {repo_id}; nothing was stored.")
+
+
 def run_batch(ids: list[str], out_dir: Path, *, hub: Hub | None = None, token: str | None = None,
               concurrency: int = DEFAULT_CONCURRENCY, force: bool = False, follow_lineage: bool = True,
               max_depth: int = DEFAULT_MAX_DEPTH, cache: AncestorCache | None = None,
-              progress: ProgressCallback | None = None, unreachable_limit: int | None = None) -> BatchResult:
-    """Audit `ids` into `out_dir` (see the module docstring for the layout) and write index.json and errors.json.
+              progress: ProgressSink | None = None, unreachable_limit: int | None = None) -> BatchResult:
+    """Audit `ids` into `out_dir` (a ReportStore) and write index.json and errors.json.
 
     One model's failure never stops the others. After `unreachable_limit` models in a row (default: twice the
     concurrency, at least 8) found the Hub unreachable, the rest are listed as not attempted rather than each
     waiting out its own retries. A KeyboardInterrupt stops scheduling, keeps every finished report, writes the
-    index of what is done and returns with `interrupted` set."""
+    index of what is done and returns with `interrupted` set. A full disk stops the run with one sentence."""
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise UsageError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}, got {concurrency}.")
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"The output directory {out_dir} could not be created: {exc.strerror or exc}.") from None
-    if hub is None:
-        from auditor.hub.live import LiveHub
+    store = ReportStore(Path(out_dir))
+    progress = progress or NullProgress()
+    with store.lock():
+        if hub is None:
+            from auditor.hub.live import LiveHub
 
-        hub = LiveHub(token=token)
-    remove_stale_temp_files(out_dir)  # left by a run that was killed mid-write
-    result = BatchResult(out_dir=out_dir)
-    reports: dict[str, dict[str, Any]] = {}
-    errors: dict[str, BatchError] = {}
-    todo: list[str] = []
-    # Incremental: learn current commits in bulk, then serve unchanged models and ancestors from stored evidence.
-    caching = CachingHub(hub, EvidenceStore(out_dir / EVIDENCE_DIR), write_through=False)
-    valid_ids = [i for i in dict.fromkeys(ids) if _is_valid(i)]
-    current: dict[str, str] | None = None
-    if hasattr(hub, "current_shas") and any(finished_report(out_dir, i) for i in valid_ids):
-        caching.prefetch_shas(_ids_to_check(out_dir, valid_ids))
-        current = caching.current
-    for repo_id in dict.fromkeys(ids):
+            hub = LiveHub(token=token)
+        store.sweep_temp_files()  # left by a run that was killed mid-write
+        # Incremental: learn current commits in bulk, then serve unchanged models and ancestors from stored evidence.
+        caching = CachingHub(hub, EvidenceStore(store.evidence_dir), write_through=False)
+        plan = plan_batch(ids, store, caching, force=force, incremental=hasattr(hub, "current_shas"))
+        result = BatchResult(out_dir=store.root, skipped=list(plan.kept))
+        progress.start(len(plan.ids), "Auditing")
+        for repo_id, error in plan.refused.items():
+            progress.advance(repo_id, ok=False, detail=error.message)
+        for repo_id in plan.kept:
+            progress.advance(repo_id, ok=True, detail=KEPT)
+        run = _Run(store, RecordingHub(caching), cache if cache is not None else AncestorCache(), follow_lineage,
+                   max_depth, unreachable_limit if unreachable_limit is not None else max(2 * concurrency, 8))
+        outcomes: dict[str, dict[str, Any] | BatchError] = {}
         try:
-            validate_repo_id(repo_id)
-            check_layout_name(repo_id)
-        except InvalidRepoId as exc:
-            reason = "reserved-name" if "overwrite" in exc.message else "invalid-id"
-            errors[repo_id] = BatchError(repo_id, exc.exit_code, reason, exc.message)
-            _tell(progress, repo_id, OUTCOME_FAILED)
-            continue
-        previous = None if force else finished_report(out_dir, repo_id)
-        if previous is not None and is_current(out_dir, previous, current):
-            reports[repo_id] = previous
-            result.skipped.append(repo_id)
-            _tell(progress, repo_id, OUTCOME_SKIPPED)
-        else:
-            todo.append(repo_id)
+            result.interrupted = _run_pool(run, plan.todo, concurrency, outcomes, progress)
+        finally:
+            progress.finish()
+            _index(store, plan, outcomes, result)
+    return result
 
-    run = _Run(out_dir, RecordingHub(caching), cache if cache is not None else AncestorCache(), follow_lineage,
-               max_depth, unreachable_limit if unreachable_limit is not None else max(2 * concurrency, 8))
+
+def _run_pool(run: _Run, todo: list[str], concurrency: int, outcomes: dict[str, dict[str, Any] | BatchError],
+              progress: ProgressSink) -> bool:
+    """Audit `todo` with `concurrency` workers, at most QUEUE_DEPTH x concurrency submitted at a time (each model
+    costs O(1) to schedule). Returns True when interrupted (Ctrl-C)."""
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="audit")
+    queue = iter(todo)
     pending: dict[Future, str] = {}
+    interrupted = False
     try:
-        pending = {pool.submit(run.audit_one, repo_id): repo_id for repo_id in todo}
+        for repo_id in islice(queue, QUEUE_DEPTH * concurrency):
+            pending[pool.submit(run.audit_one, repo_id)] = repo_id
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 repo_id = pending.pop(future)
-                outcome = future.result()
-                if isinstance(outcome, BatchError):
-                    errors[repo_id] = outcome
-                    _tell(progress, repo_id, OUTCOME_FAILED)
-                else:
-                    reports[repo_id] = outcome
-                    result.audited.append(repo_id)
-                    _tell(progress, repo_id, OUTCOME_AUDITED)
+                outcome = outcomes[repo_id] = future.result()
+                failed = isinstance(outcome, BatchError)
+                progress.advance(repo_id, ok=not failed, detail=outcome.message if failed else None)
+                following = next(queue, None)
+                if following is not None:
+                    pending[pool.submit(run.audit_one, following)] = following
     except KeyboardInterrupt:
-        result.interrupted = True
+        interrupted = True
         run.stop.set()
+    finally:
         for future in pending:
             future.cancel()
-    finally:
         # On interrupt, do not wait: audits already running finish and write atomically on their own.
-        pool.shutdown(wait=not result.interrupted, cancel_futures=True)
-
-    ordered = list(dict.fromkeys(ids))
-    position = {repo_id: n for n, repo_id in enumerate(ordered)}
-    for repo_id in ordered:  # a failed re-audit keeps the earlier report on disk: index it, and list the error
-        if repo_id in errors and repo_id not in reports and errors[repo_id].reason not in ("invalid-id",
-                                                                                           "reserved-name"):
-            earlier = finished_report(out_dir, repo_id)
-            if earlier is not None:
-                reports[repo_id] = earlier
-    result.rows = [index_row(reports[i]) for i in ordered if i in reports]
-    result.errors = [errors[i] for i in ordered if i in errors]
-    result.audited.sort(key=position.__getitem__)
-    write_summary(out_dir, result)
-    return result
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
+    return interrupted
 
 
-def write_summary(out_dir: Path, result: BatchResult) -> None:
-    atomic_write_json(out_dir / INDEX_FILE, index_document(result.rows))
-    atomic_write_json(out_dir / ERRORS_FILE, {
-        "schema": ERRORS_SCHEMA, "generated_at": _now(), "interrupted": result.interrupted,
-        "count": len(result.errors), "errors": [e.to_dict() for e in result.errors]})
+def _index(store: ReportStore, plan: BatchPlan, outcomes: dict[str, dict[str, Any] | BatchError],
+           result: BatchResult) -> None:
+    """index.json and errors.json in input order. A failed re-audit keeps the earlier report on disk: it stays in
+    the index, and the error is listed."""
+    reports: dict[str, dict[str, Any]] = dict(plan.kept)
+    errors: dict[str, BatchError] = dict(plan.refused)
+    for repo_id, outcome in outcomes.items():
+        if isinstance(outcome, BatchError):
+            errors[repo_id] = outcome
+            if repo_id in plan.previous:
+                reports[repo_id] = plan.previous[repo_id]
+        else:
+            reports[repo_id] = outcome
+    result.audited = [i for i in plan.ids if isinstance(outcomes.get(i), dict)]
+    result.rows = [index_row(reports[i]) for i in plan.ids if i in reports]
+    result.errors = [errors[i] for i in plan.ids if i in errors]
+    write_summary(store, result)
 
 
-def _tell(progress: ProgressCallback | None, repo_id: str, outcome: str) -> None:
-    if progress is not None:
-        progress(repo_id, outcome)
+def write_summary(store: ReportStore, result: BatchResult) -> None:
+    """errors.json, then index.json. When either cannot be written (a full disk), no errors.json is left behind
+    describing an earlier run."""
+    try:
+        store.write_errors([e.to_dict() for e in result.errors], interrupted=result.interrupted)
+        store.write_index(result.rows)
+    except StorageError:
+        store.errors_path.unlink(missing_ok=True)
+        raise
+
+
+class RichProgress:
+    """A Rich progress bar on `console` (stderr in the CLI): a ProgressSink for `run_batch`."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.counts = {"audited": 0, "kept": 0, "failed": 0}
+        self._bar: Any = None
+        self._task: Any = None
+
+    def start(self, total: int | None, label: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TextColumn("{task.description}"))
+        self._bar = Progress(*columns, console=self.console, transient=False)
+        self._bar.start()
+        self._task = self._bar.add_task("", total=total)
+
+    def advance(self, item: str, *, ok: bool = True, detail: str | None = None) -> None:
+        self.counts["failed" if not ok else "kept" if detail == KEPT else "audited"] += 1
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, description=f"{self.counts['audited']} audited, "
+                             f"{self.counts['kept']} kept, {self.counts['failed']} failed · {item}")
+
+    def event(self, kind: str, **fields: Any) -> None:
+        pass
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 @contextmanager
-def progress_bar(console: Console, total: int) -> Iterator[ProgressCallback]:
-    """A Rich progress bar on `console` (stderr in the CLI); yields the callback `run_batch` reports to."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    counts = {OUTCOME_AUDITED: 0, OUTCOME_SKIPPED: 0, OUTCOME_FAILED: 0}
-    columns = (TextColumn("Auditing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("{task.description}"))
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("", total=total)
-
-        def on_model(repo_id: str, outcome: str) -> None:
-            counts[outcome] += 1
-            bar.update(task, advance=1, description=f"{counts[OUTCOME_AUDITED]} audited, {counts[OUTCOME_SKIPPED]} "
-                                                     f"kept, {counts[OUTCOME_FAILED]} failed · {repo_id}")
-
-        yield on_model
+def progress_bar(console: Console, total: int) -> Iterator[ProgressSink]:
+    """The CLI's progress sink (`total` is announced by run_batch itself)."""
+    sink = RichProgress(console)
+    try:
+        yield sink
+    finally:
+        sink.finish()
 
 
 def write_exports(out_dir: Path, result: BatchResult, fmt: str) -> int:
     """Every indexed report exported as `fmt` into DIR/exports/<fmt>/<id><suffix>; returns how many were written."""
     from auditor.export import SUFFIXES, export
 
+    store = ReportStore(out_dir)
     written = 0
     for row in result.rows:
-        report = read_report(report_path(out_dir, row["id"]), row["id"])
+        report = store.read_report(row["id"])
         if report is None:
             continue
-        target = out_dir / "exports" / fmt / f"{row['id']}{SUFFIXES[fmt]}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(target, export(report, fmt).encode("utf-8"))
+        atomic_write_bytes(store.export_path(row["id"], fmt, SUFFIXES[fmt]), export(report, fmt).encode("utf-8"))
         written += 1
     return written

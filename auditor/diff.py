@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import UsageError
-from auditor.history import HISTORY_DIR, Change, changes_between, compact, license_label, show
+from auditor.history import Change, changes_between, compact, license_label, show
 from auditor.render import clean
+from auditor.store import ReportStore
 
-# Folders of a reports directory that hold no reports.
-NOT_REPORTS = frozenset({"evidence", "evidence-history", HISTORY_DIR})
 DIFF_SCHEMA = "auditor.diff/1"
 
 
@@ -58,37 +57,22 @@ def _summary(row: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: row.get(k) for k in ("date", "revision", "declared", "identified", "effective", "classification")}
 
 
-def is_report(data: Any) -> bool:
-    return (isinstance(data, dict) and str(data.get("schema", "")).startswith("auditor.report/")
-            and isinstance(data.get("model"), dict) and isinstance(data["model"].get("id"), str))
-
-
 def load_report(path: Path) -> dict[str, Any]:
+    """A report file given on the command line: a valid report, or one sentence saying why not."""
+    from auditor.reportschema import check_report, loads_strict
+
     try:
-        data = json.loads(path.read_bytes())
+        data = loads_strict(path.read_bytes())
     except FileNotFoundError:
         raise UsageError(f"{path} does not exist.") from None
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path} is not a readable JSON report ({type(exc).__name__}).") from None
-    if not is_report(data):
-        raise UsageError(f"{path} is not an audit report (no 'schema: auditor.report/…' with a model id).")
-    return data
+    return check_report(data, str(path))
 
 
 def iter_report_files(directory: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """(path, report) for each report stored where the batch puts it, DIR/<model id>.json. Evidence, history,
-    index.json and errors.json are not reports; neither is a report filed elsewhere (e.g. a historical set in a
-    sub-folder), which belongs to another report set."""
-    for path in sorted(directory.rglob("*.json")):
-        relative = path.relative_to(directory)
-        if relative.parts[0] in NOT_REPORTS or any(part.startswith(".") for part in relative.parts):
-            continue
-        try:
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError):
-            continue
-        if is_report(data) and relative.as_posix() == f"{data['model']['id']}.json":
-            yield path, data
+    """(path, report) for each report of a reports directory (see ReportStore.iter_reports)."""
+    return ReportStore(directory).iter_reports()
 
 
 def load_report_dir(directory: Path) -> dict[str, dict[str, Any]]:

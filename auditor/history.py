@@ -24,8 +24,8 @@ from typing import Any
 from xml.etree import ElementTree
 
 from auditor.render import clean
+from auditor.store import ReportStore
 
-HISTORY_DIR = "history"
 HISTORY_SCHEMA = "auditor.history/1"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 
@@ -105,14 +105,30 @@ def same_outcome(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def history_path(reports_dir: Path, model_id: str) -> Path:
-    return Path(reports_dir) / HISTORY_DIR / f"{model_id}.jsonl"
+    """REPORTS_DIR/history/<id>.jsonl, from a validated id (InvalidRepoId otherwise): never outside the folder."""
+    return ReportStore(reports_dir).history_path(model_id)
+
+
+# The row fields other code indexes into, with the types it expects (a hand-edited or foreign row may differ).
+_ROW_TYPES: dict[str, type | tuple[type, ...]] = {
+    "model": str, "criteria": (dict, type(None)), "date": (str, type(None)), "revision": (str, type(None)),
+    "classification": (str, type(None)), "identified": (str, type(None)), "effective": (str, type(None)),
+    "declared": (str, list, type(None)), "license_key": (str, type(None)),
+}
+
+
+def is_history_row(row: Any) -> bool:
+    """A JSON object with the row fields, each of the type `compact` writes (missing optional fields are fine)."""
+    return (isinstance(row, dict) and isinstance(row.get("model"), str)
+            and all(isinstance(row.get(name), kinds) for name, kinds in _ROW_TYPES.items() if name in row))
 
 
 def read_history(path: Path) -> list[dict[str, Any]]:
-    """The rows of one history file; a line that is not a JSON object (a torn write, a merge artefact) is skipped."""
+    """The rows of one history file. A line that is not a history row (a torn write, a merge artefact, a field of
+    the wrong type such as a list of criteria) is skipped, as a torn line is."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError):
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, UnicodeDecodeError):
         return []
     rows = []
     for line in text.splitlines():
@@ -120,7 +136,7 @@ def read_history(path: Path) -> list[dict[str, Any]]:
             row = json.loads(line)
         except ValueError:
             continue
-        if isinstance(row, dict) and isinstance(row.get("model"), str):
+        if is_history_row(row):
             rows.append(row)
     return rows
 
@@ -131,7 +147,7 @@ def load_history(reports_dir: Path, model_id: str) -> list[dict[str, Any]]:
 
 def load_all_histories(reports_dir: Path) -> dict[str, list[dict[str, Any]]]:
     """Every model's rows, keyed by model id (read from the rows, not guessed from file names)."""
-    root = Path(reports_dir) / HISTORY_DIR
+    root = ReportStore(reports_dir).history_dir
     out: dict[str, list[dict[str, Any]]] = {}
     if not root.is_dir():
         return out

@@ -12,9 +12,10 @@ from auditor.licenses.expressions import spdx_licensing
 from auditor.licenses.identify import BindingTerms
 from auditor.lineage import Lineage
 from auditor.probes.publication import weight_files
+from auditor.vocabulary import LicenseSource, Severity, Source
 from auditor.weights_safety import safety_findings
 
-SCHEMA = "auditor.report/1"
+SCHEMA = "auditor.report/1"  # defined by auditor/report.schema.json (auditor.reportschema)
 TOOL_NAME = "model-openness-auditor"
 # Restrictiveness order for the effective license: the first category binds most.
 _STRICTNESS = ["non-commercial", "vendor-community", "responsible-ai", "other", "open-data", "osi-approved"]
@@ -48,7 +49,7 @@ def _weights(inputs: AuditInputs) -> dict[str, Any]:
     findings = []
     if any(fmt == "pickle" for _, fmt, _ in files):
         pickles = [p for p, fmt, _ in files if fmt == "pickle"]
-        findings.append({"kind": "pickle-weights", "severity": "info", "file": pickles[0],
+        findings.append({"kind": "pickle-weights", "severity": Severity.INFO, "file": pickles[0],
                          "detail": f"{len(pickles)} pickle-based weight file(s); pickle can run code when loaded, "
                                    "safetensors is preferred."})
     safety, scans = safety_findings(inputs.evidence)  # dangerous imports and corrupt headers come first
@@ -76,11 +77,7 @@ def verdict_dict(v: Verdict) -> dict[str, Any]:
 def build_report(inputs: AuditInputs, verdicts: dict[str, Verdict], lineage: Lineage,
                  audited_at: str | None = None) -> dict[str, Any]:
     ev = inputs.evidence
-    res = inputs.resolution
-    primary = res.primary
-    classification = classify(inputs, verdicts)
     criteria = load_criteria()
-    own_terms = tuple(t for t in res.terms if t.source != "inherited")
     report: dict[str, Any] = {
         "schema": SCHEMA,
         "tool": {"name": TOOL_NAME, "version": __version__},
@@ -88,30 +85,10 @@ def build_report(inputs: AuditInputs, verdicts: dict[str, Verdict], lineage: Lin
         "criteria_version": criteria_version(),
         "source": ev.source,
         "model": _model(ev),
-        "license": {
-            "declared": res.declared,
-            "identified": primary.license.spdx if primary and primary.source != "inherited" else None,
-            "name": primary.license.name if primary and primary.source != "inherited" else None,
-            "osi_approved": (primary.license.osi_approved if primary and primary.source != "inherited" else None),
-            "source": _license_source(own_terms, lineage),
-            "key": primary.license.key if primary else None,
-            "sources": [{"license": t.license.spdx, "name": t.license.name, "source": t.source,
-                         "location": t.location, **({"via": t.via} if t.via else {})} for t in res.terms],
-            "findings": [{"kind": n.kind, "severity": n.severity, "detail": n.detail, "location": n.location}
-                         for n in res.notes],
-        },
+        "license": _license(inputs, lineage),
         "criteria": [verdict_dict(verdicts[c.id]) for c in criteria if c.id in CONTRACT_IDS],
-        "classification": classification,
-        "lineage": {
-            "ancestors": [{"id": a.id, "relation": a.relation, "depth": a.depth, "license": a.license,
-                           "declared": a.declared, "named_by": a.named_by, "found_in": a.found_in}
-                          for a in lineage.ancestors],
-            "effective_license": effective_license(res.terms),
-            "findings": [{"kind": f.kind, "severity": f.severity, "detail": f.detail,
-                          **({"ancestor": f.ancestor} if f.ancestor else {}),
-                          **({"clause": f.clause} if f.clause else {}),
-                          **({"location": f.location} if f.location else {})} for f in lineage.findings],
-        },
+        "classification": classify(inputs, verdicts),
+        "lineage": _lineage(inputs, lineage),
         "weights": _weights(inputs),
         "osaid": {c.id.removeprefix("osaid-"): verdict_dict(verdicts[c.id]) for c in criteria if c.section == "osaid"
                   and c.id not in CONTRACT_IDS},
@@ -119,14 +96,17 @@ def build_report(inputs: AuditInputs, verdicts: dict[str, Verdict], lineage: Lin
         "card": _card(inputs),
         "problems": [{"what": p.what, "detail": p.detail} for p in ev.problems],
     }
-    if ev.source == "snapshot":
+    if ev.source == Source.SNAPSHOT:
         report["snapshot_date"] = ev.snapshot_date
         _drop_compiled_line_numbers(report, ev)
     return report
 
 
 def _model(ev: Any) -> dict[str, Any]:
-    model = {"id": ev.repo_id, "revision": ev.revision, "gated": ev.gated, "url": ev.url}
+    # The contract's gate modes; older stored evidence says only `true` (gated, mode not recorded): "auto" is the
+    # Hub's default mode, as the live reader maps it.
+    gated = "auto" if ev.gated is True else ev.gated
+    model = {"id": ev.repo_id, "revision": ev.revision, "gated": gated, "url": ev.url}
     if ev.revision is None and ev.revision_short:  # the short id a page showed; the full sha stays unknown
         model["revision_short"] = ev.revision_short
     return model
@@ -151,10 +131,43 @@ def _drop_compiled_line_numbers(report: dict[str, Any], ev: Any) -> None:
             item["location"] = location.split("#", 1)[0]
 
 
+def _license(inputs: AuditInputs, lineage: Lineage) -> dict[str, Any]:
+    res = inputs.resolution
+    primary = res.primary
+    own = primary if primary and primary.source != LicenseSource.INHERITED else None
+    own_terms = tuple(t for t in res.terms if t.source != LicenseSource.INHERITED)
+    return {
+        "declared": res.declared,
+        "identified": own.license.spdx if own else None,
+        "name": own.license.name if own else None,
+        "osi_approved": own.license.osi_approved if own else None,
+        "source": _license_source(own_terms, lineage),
+        "key": primary.license.key if primary else None,
+        "sources": [{"license": t.license.spdx, "name": t.license.name, "source": t.source,
+                     "location": t.location, **({"via": t.via} if t.via else {})} for t in res.terms],
+        "findings": [{"kind": n.kind, "severity": n.severity, "detail": n.detail, "location": n.location}
+                     for n in res.notes],
+    }
+
+
+def _lineage(inputs: AuditInputs, lineage: Lineage) -> dict[str, Any]:
+    return {
+        "ancestors": [{"id": a.id, "relation": a.relation, "depth": a.depth, "license": a.license,
+                       "declared": a.declared, "named_by": a.named_by, "found_in": a.found_in}
+                      for a in lineage.ancestors],
+        "effective_license": effective_license(inputs.resolution.terms),
+        "findings": [{"kind": f.kind, "severity": f.severity, "detail": f.detail,
+                      **({"ancestor": f.ancestor} if f.ancestor else {}),
+                      **({"clause": f.clause} if f.clause else {}),
+                      **({"location": f.location} if f.location else {})} for f in lineage.findings],
+    }
+
+
 def _license_source(own: tuple[BindingTerms, ...], lineage: Lineage) -> str:
     if own:
-        return {"card-prose": "card", "policy": "license-file"}.get(own[0].source, own[0].source)
-    return "inherited" if lineage.inherited else "none"
+        return {"card-prose": LicenseSource.CARD, "policy": LicenseSource.LICENSE_FILE}.get(own[0].source,
+                                                                                            own[0].source)
+    return LicenseSource.INHERITED if lineage.inherited else LicenseSource.NONE
 
 
 def _mof(verdicts: dict[str, Verdict]) -> dict[str, Any]:
@@ -196,4 +209,35 @@ def _card(inputs: AuditInputs) -> dict[str, Any]:
         "last_modified": ev.last_modified,
         "datasets": datasets,
         "findings": card_findings(ev),  # unreadable card, rejected front matter, fields of the wrong type
+    }
+
+
+def index_row(report: dict[str, Any]) -> dict[str, Any]:
+    """One summary row of a (valid) report: what index.json, the comparison table and /api/index.json show."""
+    from auditor.licenses.knowledge import load_knowledge
+
+    model = report.get("model") or {}
+    lic = report.get("license") or {}
+    lineage = report.get("lineage") or {}
+    weights = report.get("weights") or {}
+    key = lic.get("key")
+    info = load_knowledge().by_key(key) if isinstance(key, str) else None
+    statuses = {c.get("id"): c.get("status") for c in report.get("criteria") or [] if isinstance(c, dict)}
+    declared = lic.get("declared")
+    return {
+        "id": model.get("id"),
+        "revision": model.get("revision"),
+        "classification": report.get("classification"),
+        "license_declared": ", ".join(map(str, declared)) if isinstance(declared, list) else declared,
+        "license_identified": lic.get("identified"),
+        "license_effective": lineage.get("effective_license"),
+        "license_key": key,
+        "license_family": info.family if info else None,
+        "criteria": statuses,
+        "data_transparency": statuses.get("data-transparency"),
+        "lineage_findings": len(lineage.get("findings") or []),
+        "parameters": weights.get("parameters"),
+        "gated": model.get("gated"),
+        "audited_at": report.get("audited_at"),
+        "source": report.get("source"),
     }

@@ -7,29 +7,33 @@ unchanged report keeps its file and its `audited_at`. Every outcome is recorded 
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from auditor import callable_module
-from auditor.diff import iter_report_files
-from auditor.errors import AuditError, HubUnreachable, UsageError
+from auditor.errors import EXIT_GATE_FAILED, AuditError, HubUnreachable, UsageError
 from auditor.history import Change, append_history, changes_between, compact
 from auditor.lineage import AncestorCache
 from auditor.paths import data_dir
+from auditor.report import index_row
+from auditor.reportschema import InvalidReport, check_report, is_valid_report
+from auditor.store import ReportStore
 
-EVIDENCE_DIR = "evidence"
 # Fields that differ on every run and say nothing about the outcome.
 VOLATILE_FIELDS = ("audited_at",)
+RESCORE_REASON = "rescore"
 
 
 @dataclass(frozen=True)
 class RescoreFailure:
     model: str
     message: str
+
+    def to_error(self) -> dict[str, Any]:
+        """Its errors.json entry (the batch's layout: the report on disk is left as it was)."""
+        return {"id": self.model, "exit_code": EXIT_GATE_FAILED, "reason": RESCORE_REASON, "message": self.message}
 
 
 @dataclass
@@ -58,100 +62,155 @@ def default_reports_dir() -> Path:
 
 
 def find_reports(reports_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
-    """(path, report) for every report of `reports_dir` (DIR/<id>.json): evidence, history and index files are not."""
-    return list(iter_report_files(reports_dir))
+    """(path, report) for every report of `reports_dir` (DIR/<id>.json): evidence, history and index files are not.
+    A report that breaks the contract is included: rescoring it from its evidence is how it gets repaired."""
+    return list(ReportStore(reports_dir).iter_reports(include_invalid=True))
 
 
 def without_volatile(report: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in report.items() if k not in VOLATILE_FIELDS}
 
 
-def _write_json(path: Path, data: Any) -> None:
-    from auditor.fsutil import atomic_write_json  # one writer for every report file: temp file, then rename
-
-    atomic_write_json(path, data)
-
-
-def _refresh_index(reports_dir: Path, new_reports: dict[str, dict[str, Any]]) -> None:
-    """Replace the index.json rows of rescored models, when the directory has an index (a batch wrote it)."""
-    path = reports_dir / "index.json"
-    try:
-        index = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+def _refresh_index(store: ReportStore, new_reports: dict[str, dict[str, Any]]) -> None:
+    """Replace the index.json rows of rescored models, when the directory has a usable index (a batch wrote it)."""
+    index = store.read_index()
+    if index is None:
         return
-    rows = index.get("models") if isinstance(index, dict) else None
-    if not isinstance(rows, list):
-        return
-    from auditor.batch import index_row
+    store.write_index([index_row(new_reports[row["id"]]) if row["id"] in new_reports else row
+                       for row in index["models"]])
 
-    index["models"] = [index_row(new_reports[row["id"]]) if isinstance(row, dict) and row.get("id") in new_reports
-                       else row for row in rows]
-    index["generated_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    _write_json(path, index)
+
+def _record_failures(store: ReportStore, result: RescoreResult, rescored: list[str]) -> None:
+    """errors.json lists this run's failures; earlier entries of models this run did not touch are kept."""
+    touched = set(rescored)
+    earlier = store.read_errors()
+    kept = [e for e in earlier if e["id"] not in touched]
+    if not result.failed and len(kept) == len(earlier):
+        return  # nothing to add or clear: errors.json (if any) keeps its bytes
+    store.write_errors([*kept, *(f.to_error() for f in result.failed)])
 
 
 def missing_ancestors(report: dict[str, Any], hub: Any) -> list[str]:
     """Ancestors the report read whose evidence is not stored. An ancestor the original audit could not read
     either (a `missing-base` finding) needs no evidence: rescoring reproduces that finding."""
-    lineage = report.get("lineage") or {}
-    unreadable = {f.get("ancestor") for f in lineage.get("findings") or []
-                  if isinstance(f, dict) and f.get("kind") == "missing-base"}
-    return [a["id"] for a in lineage.get("ancestors") or []
-            if isinstance(a, dict) and isinstance(a.get("id"), str) and a["id"] not in unreadable
-            and not hub.has(a["id"])]
+    unreadable = _missing_bases(report)
+    return [a for a in _ancestor_ids(report) if a not in unreadable and not hub.has(a)]
+
+
+def _lineage_items(report: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """lineage[key] as a list of objects, also from a report that breaks the contract (it is being repaired)."""
+    lineage = report.get("lineage")
+    items = lineage.get(key) if isinstance(lineage, dict) else None
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def _ancestor_ids(report: dict[str, Any]) -> list[str]:
+    return [a["id"] for a in _lineage_items(report, "ancestors") if isinstance(a.get("id"), str)]
+
+
+def _missing_bases(report: dict[str, Any]) -> set[str]:
+    return {f["ancestor"] for f in _lineage_items(report, "findings")
+            if f.get("kind") == "missing-base" and isinstance(f.get("ancestor"), str)}
+
+
+def damaged_ancestors(report: dict[str, Any], hub: Any) -> list[str]:
+    """Ancestors the report read whose stored evidence no longer reads (torn, foreign, truncated)."""
+    damaged = []
+    for ancestor_id in _ancestor_ids(report):
+        if ancestor_id in _missing_bases(report):
+            continue
+        try:
+            hub.repo(ancestor_id)
+        except AuditError:
+            damaged.append(ancestor_id)
+    return damaged
+
+
+def _incomplete(old: dict[str, Any], hub: Any, evidence_dir: Path) -> str | None:
+    """Why the stored evidence cannot give a complete report, or None when it can."""
+    model_id = old["model"]["id"]
+    if not hub.has(model_id):
+        return f"no stored evidence for {model_id} in {evidence_dir}."
+    lacking = missing_ancestors(old, hub)
+    if lacking:  # scoring without them would turn a read ancestor into a "missing base"
+        return f"the stored evidence is incomplete: no evidence for ancestor {', '.join(lacking)} in {evidence_dir}."
+    damaged = damaged_ancestors(old, hub)
+    if damaged:
+        return (f"the stored evidence is damaged: the evidence of ancestor {', '.join(damaged)} in {evidence_dir} "
+                "cannot be read; the report was left as it was.")
+    return None
+
+
+def _rescore_one(old: dict[str, Any], hub: Any, cache: AncestorCache, evidence_dir: Path) -> dict[str, Any] | str:
+    """The report the stored evidence gives today, or why none may replace the stored one."""
+    from auditor.audit import audit
+
+    why = _incomplete(old, hub, evidence_dir)
+    if why:
+        return why
+    model_id = old["model"]["id"]
+    try:
+        new = audit(model_id, hub=hub, cache=cache)
+        check_report(new, f"The rescored report of {model_id}")
+    except HubUnreachable as exc:  # from the SnapshotHub: stored evidence is unreadable
+        return f"the stored evidence is incomplete: {exc.message}"
+    except (AuditError, InvalidReport) as exc:
+        return exc.message
+    lost = sorted(_missing_bases(new) - _missing_bases(old))
+    if lost:  # an ancestor read before is unreadable now: keep the report built when it was read
+        return f"the stored evidence is incomplete: ancestor {', '.join(lost)} could not be read again."
+    return new
 
 
 def rescore(reports_dir: Path, *, check: bool = False) -> RescoreResult:
-    """Rescore every report under `reports_dir` from `reports_dir/evidence`. `check`: compute, write nothing."""
-    from auditor.audit import audit
+    """Rescore every report under `reports_dir` from its stored evidence. `check`: compute, write nothing.
+
+    A report is replaced only by one built from complete, readable evidence; otherwise the model is listed as
+    failed (and in errors.json) and its report is left untouched."""
     from auditor.hub.snapshot import SnapshotHub
 
-    reports_dir = Path(reports_dir)
-    if not reports_dir.is_dir():
-        raise UsageError(f"{reports_dir} is not a directory of reports.")
-    evidence_dir = reports_dir / EVIDENCE_DIR
-    if not evidence_dir.is_dir():
-        raise UsageError(f"{reports_dir} has no stored evidence ({evidence_dir} is missing); nothing can be rescored.")
-    found = find_reports(reports_dir)
+    store = ReportStore(Path(reports_dir))
+    if not store.root.is_dir():
+        raise UsageError(f"{store.root} is not a directory of reports.")
+    if not store.evidence_dir.is_dir():
+        raise UsageError(f"{store.root} has no stored evidence ({store.evidence_dir} is missing); nothing can be "
+                         "rescored.")
+    found = find_reports(store.root)
     if not found:
-        raise UsageError(f"{reports_dir} holds no audit reports to rescore.")
+        raise UsageError(f"{store.root} holds no audit reports to rescore.")
+    if check:
+        return _rescore_all(store, found, SnapshotHub(root=store.evidence_dir, keep_source=True), check=True)
+    with store.lock():
+        return _rescore_all(store, found, SnapshotHub(root=store.evidence_dir, keep_source=True), check=False)
 
-    hub = SnapshotHub(root=evidence_dir, keep_source=True)
+
+def _rescore_all(store: ReportStore, found: list[tuple[Path, dict[str, Any]]], hub: Any, *,
+                 check: bool) -> RescoreResult:
     cache = AncestorCache()  # ancestors shared by many reports are parsed once
-    result = RescoreResult(reports_dir, written=not check)
+    result = RescoreResult(store.root, written=not check)
     rewritten: dict[str, dict[str, Any]] = {}
-    for path, old in found:
+    for _, old in found:
         model_id = old["model"]["id"]
-        if not hub.has(model_id):
-            result.failed.append(RescoreFailure(model_id, f"no stored evidence for {model_id} in {evidence_dir}."))
-            continue
-        lacking = missing_ancestors(old, hub)
-        if lacking:  # scoring without them would turn a read ancestor into a "missing base"
-            result.failed.append(RescoreFailure(model_id, "the stored evidence is incomplete: no evidence for "
-                                                          f"ancestor {', '.join(lacking)} in {evidence_dir}."))
-            continue
-        try:
-            new = audit(model_id, hub=hub, cache=cache)
-        except HubUnreachable as exc:  # from the SnapshotHub: stored evidence is unreadable
-            result.failed.append(RescoreFailure(model_id, f"the stored evidence is incomplete: {exc.message}"))
-            continue
-        except AuditError as exc:
-            result.failed.append(RescoreFailure(model_id, exc.message))
+        new = _rescore_one(old, hub, cache, store.evidence_dir)
+        if isinstance(new, str):
+            result.failed.append(RescoreFailure(model_id, new))
             continue
         if without_volatile(new) == without_volatile(old):
             result.unchanged.append(model_id)
             current = old
         else:
             result.changed.append(model_id)
-            result.changes[model_id] = changes_between(compact(old), compact(new), model=model_id)
-            current = new
-            rewritten[model_id] = new
+            result.changes[model_id] = changes_between(compact(old), compact(new), model=model_id) \
+                if is_valid_report(old) else []
+            current = rewritten[model_id] = new
             if not check:
-                _write_json(path, new)
-        if not check and append_history(reports_dir, current):
+                store.write_report(model_id, new)
+        if not check and append_history(store.root, current):
             result.history_rows += 1
-    if rewritten and not check:
-        _refresh_index(reports_dir, rewritten)
+    if not check:
+        if rewritten:
+            _refresh_index(store, rewritten)
+        _record_failures(store, result, [old["model"]["id"] for _, old in found])
     return result
 
 

@@ -7,8 +7,9 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
-from auditor.batch import report_path, run_batch
+from auditor.batch import run_batch
 from auditor.hub.live import LiveHub
+from auditor.store import ReportStore
 from tests.hubdata_site import ALL as SITE_FIXTURES
 from tests.hubdata_site import HOSTILE, JS_LINK, ONERROR, SCRIPT
 
@@ -27,16 +28,18 @@ def batch_reports(out: Path) -> Path:
 
 
 def add_crafted_report(reports: Path) -> dict:
-    """A report whose every free-text field carries markup, event handlers or script URLs."""
-    report = copy.deepcopy(json.loads(report_path(reports, HOSTILE).read_text()))
-    report["model"].update(id=CRAFTED, url=JS_LINK, revision='"><script>alert("rev")</script>')
+    """A report whose every free-text field carries markup, event handlers or script URLs. It follows the report
+    contract (fields with a closed vocabulary or a format cannot carry them: such a report is refused, see
+    test_loading_skips_what_is_not_a_usable_report)."""
+    report = copy.deepcopy(json.loads(ReportStore(reports).report_path(HOSTILE).read_text()))
+    report["model"].update(id=CRAFTED, url=f"https://huggingface.co/{CRAFTED}", revision=None)
     report["license"].update(name=SCRIPT, declared=[SCRIPT, ONERROR], identified=ONERROR)
     report["license"]["sources"] = [{"license": ONERROR, "name": SCRIPT, "source": "card", "location": JS_LINK}]
-    report["classification"] = "<b>open</b>"
+    report["classification"] = "unknown"
     criteria = report["criteria"]
-    criteria[0].update(status="<script>", summary=SCRIPT)
+    criteria[0].update(status="unknown", summary=SCRIPT)
     criteria[0]["evidence"] = [
-        {"kind": SCRIPT, "detail": ONERROR, "location": JS_LINK},
+        {"kind": "file", "detail": ONERROR, "location": JS_LINK},
         {"kind": "file", "detail": "case-mixed scheme", "location": "JaVaScRiPt:alert(2)"},
         {"kind": "file", "detail": "data URL", "location": "data:text/html,<script>alert(3)</script>"},
         {"kind": "file", "detail": "quote breakout", "location": 'https://evil.example/x"onmouseover="alert(4)'},
@@ -45,15 +48,15 @@ def add_crafted_report(reports: Path) -> dict:
     ]
     criteria[1]["notes"] = [{"kind": "card-field", "detail": f"{SCRIPT} {ONERROR}", "location": "//evil.example/x"}]
     report["lineage"]["ancestors"] = [
-        {"id": JS_LINK, "relation": SCRIPT, "depth": 1, "license": "<svg onload=alert(5)>"},
-        {"id": "acme/tiny-apache", "relation": "finetune", "depth": 2, "license": ONERROR},
+        {"id": "acme/tiny-apache", "relation": "finetune", "depth": 1, "license": "<svg onload=alert(5)>",
+         "declared": ONERROR},
     ]
-    report["lineage"]["findings"] = [{"kind": "license-conflict", "severity": "<i>critical</i>", "detail": SCRIPT,
+    report["lineage"]["findings"] = [{"kind": "license-conflict", "severity": "critical", "detail": SCRIPT,
                                       "clause": ONERROR, "location": JS_LINK}]
-    report["weights"]["files"] = [{"path": f"{SCRIPT}.bin", "format": ONERROR, "size": "<b>1</b>"}]
+    report["weights"]["files"] = [{"path": f"{SCRIPT}.bin", "format": ONERROR, "size": 1}]
     report["problems"] = [{"what": SCRIPT, "detail": ONERROR}]
     report["mof"]["summary"] = SCRIPT
-    path = report_path(reports, CRAFTED)
+    path = ReportStore(reports).report_path(CRAFTED)
     path.write_text(json.dumps(report, indent=2))
     return report
 

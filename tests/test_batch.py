@@ -10,29 +10,33 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from auditor.audit import audit
-from auditor.batch import (
-    BatchResult,
-    atomic_write_json,
-    evidence_path,
-    index_row,
-    parse_ids,
-    read_ids,
-    report_path,
-    run_batch,
-)
+from auditor.batch import BatchResult, parse_ids, read_ids, run_batch
 from auditor.cli import main
 from auditor.criteria import CONTRACT_IDS
 from auditor.errors import UsageError
+from auditor.fsutil import StorageError, atomic_write_json
 from auditor.hub.live import LiveHub
 from auditor.hub.snapshot import SnapshotHub
+from auditor.progress import NullProgress
+from auditor.report import index_row
+from auditor.store import ReportStore
 from tests.hubdata_site import HOSTILE, LLAMA_BASE, LLAMA_RELABELLED, MIT_CHILD, OPEN_BASE, OPEN_CHILD
 
 CORE = ["acme/tiny-apache", "gpt2", "meta-llama/Llama-2-13b-hf"]
+
+
+def report_path(out: Path, repo_id: str) -> Path:
+    return ReportStore(out).report_path(repo_id)
+
+
+def evidence_path(out: Path, repo_id: str) -> Path:
+    return ReportStore(out).evidence_path(repo_id)
 
 
 def model_requests(log: list[dict], repo_id: str) -> int:
@@ -177,7 +181,7 @@ def test_atomic_write_keeps_the_previous_file_when_the_write_fails(tmp_path: Pat
     import auditor.fsutil
 
     monkeypatch.setattr(auditor.fsutil.os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(StorageError, match="could not be written: disk full"):
         atomic_write_json(target, {"version": 2})
     assert json.loads(target.read_text()) == {"version": 1}
     assert [p.name for p in target.parent.iterdir()] == ["report.json"]
@@ -276,11 +280,12 @@ def test_keyboard_interrupt_keeps_finished_reports_and_resume_finishes(tmp_path:
     ids = [*CORE, "acme/pickle-only", "acme/sharded-apache", "acme/no-weights"]
     done: list[str] = []
 
-    def interrupt_after_first(repo_id: str, outcome: str) -> None:
-        done.append(repo_id)
-        raise KeyboardInterrupt
+    class InterruptAfterFirst(NullProgress):
+        def advance(self, item: str, *, ok: bool = True, detail: str | None = None) -> None:
+            done.append(item)
+            raise KeyboardInterrupt
 
-    result = run(ids, tmp_path, concurrency=1, progress=interrupt_after_first)
+    result = run(ids, tmp_path, concurrency=1, progress=InterruptAfterFirst())
     assert result.interrupted and result.audited == done[:1]
     index = json.loads((tmp_path / "index.json").read_text())
     assert [r["id"] for r in index["models"]] == done[:1]
@@ -401,3 +406,126 @@ def test_batch_exports_every_report(tmp_path: Path):
     assert boms == ["acme/tiny-apache.cdx.json", "gpt2.cdx.json"]
     bom = json.loads((out / "exports" / "cyclonedx" / "gpt2.cdx.json").read_text())
     assert bom["bomFormat"] == "CycloneDX" and bom["specVersion"] == "1.6"
+
+
+# -- hostile inputs and faults (issue 14): one row per case, with what happened before ----------------------------
+class LyingHub(LiveHub):
+    """The fake Hub, except that model_info names another repository for the ids in `claims`."""
+
+    def __init__(self, claims: dict[str, str]):
+        super().__init__()
+        self.claims = claims
+
+    def repo(self, repo_id, revision=None, *, texts=True):
+        evidence = super().repo(repo_id, revision, texts=texts)
+        claimed = self.claims.get(repo_id)
+        return replace(evidence, repo_id=claimed) if claimed else evidence
+
+
+def _files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+# (requested id, the id model_info claims, errors.json reason or None when the report is kept). Before: the claimed
+# id was the report's path and history path: `../../x` wrote outside --out, another repo's id overwrote its page,
+# and escape codes became file names.
+IDENTITY_CASES = [
+    ("acme/tiny-apache", "../../escaped/x", "identity-mismatch"),
+    ("acme/tiny-apache", "meta-llama/Llama-2-13b-hf", "identity-mismatch"),
+    ("acme/tiny-apache", "acme/tiny-\x1b[31mapache", "identity-mismatch"),
+    ("acme/tiny-apache", "ACME/Tiny-Apache", None),  # the same repository: Hub ids ignore case
+]
+
+
+@pytest.mark.parametrize("requested, claimed, reason", IDENTITY_CASES, ids=[repr(c[1]) for c in IDENTITY_CASES])
+def test_the_audited_id_is_the_requested_id(tmp_path: Path, requested: str, claimed: str, reason: str | None):
+    out = tmp_path / "out"
+    result = run_batch([requested, "gpt2"], out, hub=LyingHub({requested: claimed}))
+    assert {p.name for p in tmp_path.iterdir()} == {"out"}  # nothing outside --out
+    assert "gpt2.json" in _files(out)
+    if reason is None:
+        assert result.exit_code == 0 and ReportStore(out).read_report(requested)["model"]["id"] == claimed
+        again = run_batch([requested, "gpt2"], out, hub=LyingHub({requested: claimed}))
+        assert again.skipped == [requested, "gpt2"]  # not re-audited on every run
+        return
+    assert [(e.id, e.reason, e.exit_code) for e in result.errors] == [(requested, reason, 3)]
+    assert "\x1b" not in result.errors[0].message and "\n" not in result.errors[0].message
+    assert not any(requested.split("/")[1] in name or "escaped" in name for name in _files(out) if "evidence" not in
+                   name)
+
+
+def test_a_namespace_named_like_the_index_never_turns_it_into_a_folder(tmp_path: Path):
+    """Before: DIR/index.json/x.json was written, then index.json could not be, and every later batch exited 70."""
+    for _ in range(2):
+        result = run(["index.json/x", "errors.json/y", "Evidence/z", "gpt2"], tmp_path)
+        assert [(e.id, e.reason) for e in result.errors] == [("index.json/x", "reserved-name"),
+                                                             ("errors.json/y", "reserved-name"),
+                                                             ("Evidence/z", "reserved-name")]
+        assert result.exit_code == 1 and (tmp_path / "index.json").is_file() and (tmp_path / "errors.json").is_file()
+
+
+def test_a_report_with_nan_is_refused_and_never_indexed(tmp_path: Path, monkeypatch):
+    """Before: NaN was written into the report and index.json (invalid JSON for every reader, the site's API too)."""
+    import auditor.audit as audit_module
+
+    real = audit_module.audit
+
+    def with_nan(repo_id, *args, **kwargs):
+        report = real(repo_id, *args, **kwargs)
+        if repo_id == "gpt2":
+            report["card"]["findings"] = [{"kind": "x", "score": float("nan")}]
+        return report
+
+    monkeypatch.setattr(audit_module, "audit", with_nan)
+    result = run(CORE, tmp_path)
+    assert [(e.id, e.reason) for e in result.errors] == [("gpt2", "invalid-report")]
+    assert "card.findings[0].score: nan is not a JSON number" in result.errors[0].message
+    json.loads((tmp_path / "index.json").read_text(), parse_constant=pytest.fail)
+    assert not (tmp_path / "gpt2.json").exists()
+
+
+def test_a_full_disk_stops_the_batch_in_one_sentence_without_a_stale_errors_file(tmp_path: Path, monkeypatch,
+                                                                               capsys):
+    """Before: exit 70 with an OSError, and the previous run's errors.json left in place."""
+    import errno
+
+    import auditor.fsutil
+
+    (tmp_path / "models.txt").write_text("acme/does-not-exist\n")
+    assert main_exit(["batch", str(tmp_path / "models.txt"), "--out", str(tmp_path / "out")]) == 1
+    assert (tmp_path / "out" / "errors.json").is_file()
+    capsys.readouterr()
+
+    def full(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(auditor.fsutil.os, "replace", full)
+    (tmp_path / "models.txt").write_text("gpt2\n")
+    code = main_exit(["batch", str(tmp_path / "models.txt"), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and err[-1].startswith("The disk is full:") and "Traceback" not in "".join(err)
+    assert not (tmp_path / "out" / "errors.json").exists()
+    assert not [p for p in (tmp_path / "out").rglob("*.tmp")]
+
+
+def main_exit(args: list[str]) -> int:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    return int(exit_info.value.code or 0)
+
+
+def test_planning_is_linear_and_the_pool_holds_a_bounded_queue(tmp_path: Path, monkeypatch):
+    """Before: every id was submitted at once and `wait` scanned them all after each completion (O(n^2))."""
+    import auditor.batch as batch_module
+
+    submitted_at_once: list[int] = []
+    real_wait = batch_module.wait
+
+    def counting_wait(futures, **kwargs):
+        submitted_at_once.append(len(futures))
+        return real_wait(futures, **kwargs)
+
+    monkeypatch.setattr(batch_module, "wait", counting_wait)
+    ids = [f"nobody/missing-{n}" for n in range(60)]
+    result = run_batch(ids, tmp_path, hub=SnapshotHub(root=tmp_path / "empty"), concurrency=2, unreachable_limit=0)
+    assert len(result.errors) == 60 and max(submitted_at_once) <= batch_module.QUEUE_DEPTH * 2

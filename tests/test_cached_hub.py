@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 from auditor.fsutil import atomic_write_json, remove_stale_temp_files
 from auditor.hub.cached import CachingHub, EvidenceStore
@@ -50,9 +51,17 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path):
     atomic_write_json(target, {"x": 2})
     assert json.loads(target.read_text()) == {"x": 2}
     assert [p.name for p in target.parent.iterdir()] == ["b.json"]
-    (target.parent / ".b.json.abc123.tmp").write_text("half")  # what a killed writer leaves
+    dead = _dead_pid()
+    (target.parent / f".b.json.auditor-{dead}-0a1b2c3d.x1y2.tmp").write_text("half")  # what a killed writer leaves
     assert remove_stale_temp_files(tmp_path) == 1
     assert [p.name for p in target.parent.iterdir()] == ["b.json"]
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
 
 
 def test_light_reads_serve_only_light_requests_and_never_replace_a_full_read(tmp_path):

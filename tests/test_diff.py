@@ -125,12 +125,15 @@ def test_cli_diff_bad_input_is_one_sentence(two_dates: tuple[Path, Path], tmp_pa
     old, _ = two_dates
     not_report = tmp_path / "x.json"
     not_report.write_text('{"hello": 1}')
+    wrong_typed = tmp_path / "wrong.json"
+    wrong_typed.write_text(json.dumps({**json.loads((old / f"{OPEN_MODEL}.json").read_text()), "criteria": "all pass"}))
     torn = tmp_path / "torn.json"
     torn.write_text('{"schema": "auditor.rep')
     cases = [
         (str(tmp_path / "missing.json"), str(old / f"{OPEN_MODEL}.json"), "does not exist"),
         (str(old), str(old / f"{OPEN_MODEL}.json"), "not one of each"),
-        (str(not_report), str(old / f"{OPEN_MODEL}.json"), "is not an audit report"),
+        (str(not_report), str(old / f"{OPEN_MODEL}.json"), "is not a valid audit report"),
+        (str(wrong_typed), str(old / f"{OPEN_MODEL}.json"), "criteria: 'all pass' is not of type 'array'"),
         (str(torn), str(old / f"{OPEN_MODEL}.json"), "is not a readable JSON report"),
         (str(tmp_path / "empty1"), str(tmp_path / "empty2"), "holds any audit report"),
     ]

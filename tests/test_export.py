@@ -65,17 +65,57 @@ def test_declared_licenses_keep_the_authors_words_when_unidentified() -> None:
     assert declared_licenses(report) == []
 
 
-def test_non_reports_and_unknown_formats_are_refused() -> None:
-    with pytest.raises(UsageError, match="not an audit report"):
-        export({"hello": "world"}, "cyclonedx")
-    with pytest.raises(UsageError, match="not an audit report"):
+def _wrong(path: str, value: object):
+    """A report with one field replaced (dotted path, [n] for list items)."""
+    def build() -> dict:
+        report = report_for(TINY)
+        *parents, last = path.split(".")
+        target = report
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target[part]
+        target[int(last) if last.isdigit() else last] = value
+        return report
+    return build
+
+
+# (what is wrong, the report, a phrase of the sentence). Each was an exit 70 (a traceback caught) before the schema.
+REFUSED = [
+    ("a list", lambda: [1, 2], "not a valid audit report"),
+    ("no schema", lambda: {"hello": "world"}, 'does not declare "schema"'),
+    ("no criteria", lambda: {k: v for k, v in report_for(TINY).items() if k != "criteria"}, "'criteria' is a required"),
+    ("criteria a string", _wrong("criteria", "all pass"), "criteria"),
+    ("model a list", _wrong("model", ["x"]), "model"),
+    ("model id a number", _wrong("model.id", 5), "model.id"),
+    ("ancestors a dict", _wrong("lineage.ancestors", {"id": "x"}), "lineage.ancestors"),
+    ("card datasets a string", _wrong("card.datasets", "wikipedia"), "card.datasets"),
+    ("license sources a number", _wrong("license.sources", 5), "license.sources"),
+    ("criterion status made up", _wrong("criteria.0.status", "great"), "criteria[0].status"),
+    ("parameters a string", _wrong("weights.parameters", "many"), "weights.parameters"),
+    ("tool a string", _wrong("tool", "me"), "tool"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["cyclonedx", "spdx", "mof", "badge"])
+@pytest.mark.parametrize("what, build, phrase", REFUSED, ids=[r[0] for r in REFUSED])
+def test_wrong_typed_reports_are_refused_in_one_sentence(what: str, build, phrase: str, fmt: str) -> None:
+    with pytest.raises(UsageError) as refused:
+        export(build(), fmt)
+    message = refused.value.message
+    assert "not a valid audit report" in message and phrase in message and "\n" not in message
+
+
+def test_unknown_formats_are_refused() -> None:
+    with pytest.raises(UsageError, match="not a valid audit report"):
         check_report([1, 2])
-    broken = report_for(TINY)
-    del broken["criteria"]
-    with pytest.raises(UsageError, match="missing: criteria"):
-        export(broken, "spdx")
     with pytest.raises(UsageError, match="Unknown export format"):
         export(report_for(TINY), "xml")
+
+
+def test_cli_export_of_a_wrong_typed_report_exits_2_with_one_sentence(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(_wrong("lineage.ancestors", [{"id": 5}])()))
+    code, out, err = run(capsys, "export", str(path), "-f", "spdx")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "lineage.ancestors[0].id" in err
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -136,7 +176,7 @@ def test_cli_refuses_json_that_is_not_a_report(capsys: pytest.CaptureFixture[str
     (tmp_path / "other.json").write_text('{"schema": "something/else"}')
     assert run(capsys, "export", str(tmp_path / "garbage.json"))[0] == 2
     code, _, err = run(capsys, "export", str(tmp_path / "other.json"))
-    assert code == 2 and "not an audit report" in err
+    assert code == 2 and "not a valid audit report" in err
 
 
 def test_cli_reports_an_unwritable_out_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

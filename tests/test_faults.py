@@ -374,7 +374,7 @@ def _reports(out: Path) -> dict[Path, bytes]:
 @pytest.mark.timeout(120)
 def test_killed_batch_resumes_without_redoing_or_losing_reports(tmp_path: Path, fake_hub: FakeHub,
                                                                 hub_log: list[dict]) -> None:
-    from auditor.batch import evidence_path, is_complete_report
+    from auditor.store import ReportStore, is_complete_report
     from tests.hubdata_hostile import KIDS_NS
 
     ids = [f"{KIDS_NS}/child-{n:04d}" for n in range(24)]
@@ -397,7 +397,7 @@ def test_killed_batch_resumes_without_redoing_or_losing_reports(tmp_path: Path, 
     for path, raw in killed.items():  # atomic writes: every report on disk is whole
         assert is_complete_report(json.loads(raw)), path
     finished = {json.loads(raw)["model"]["id"]: (path, raw) for path, raw in killed.items()
-                if evidence_path(out, json.loads(raw)["model"]["id"]).is_file()}
+                if ReportStore(out).evidence_path(json.loads(raw)["model"]["id"]).is_file()}
     assert finished
     hub_log.clear()
 

@@ -20,6 +20,7 @@ from auditor.history import (
     history_path,
     load_all_histories,
     load_history,
+    read_history,
     recent_changes,
     render_events,
     rfc3339,
@@ -328,3 +329,30 @@ def test_cli_history_of_the_bundled_falcon_relicensing(capsys: pytest.CaptureFix
     with pytest.raises(SystemExit):
         main(["history", "tiiuae/falcon-4b"])
     assert "Did you mean tiiuae/falcon-40b" in capsys.readouterr().err
+
+
+# (what a damaged history line holds). Before: a row whose `criteria` was a list (or whose fields had other types)
+# crashed `audit history` and the site's timeline with exit 70; such a line is now skipped, as a torn line is.
+DAMAGED_ROWS = [
+    {"criteria": ["source", "pass"]},
+    {"criteria": "pass"},
+    {"date": 20230601},
+    {"classification": ["open-source"]},
+    {"model": ["tiiuae/falcon-40b"]},
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGED_ROWS, ids=[json.dumps(d) for d in DAMAGED_ROWS])
+def test_a_history_row_of_the_wrong_shape_is_skipped_not_a_crash(tmp_path: Path, damage: dict,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from auditor.cli import main
+
+    append_history(tmp_path, FALCON_2023)
+    path = history_path(tmp_path, "tiiuae/falcon-40b")
+    row = {**compact(FALCON_APACHE), **damage}
+    with path.open("a") as handle:
+        handle.write(json.dumps(row) + "\n")
+    assert len(read_history(path)) == 1
+    with pytest.raises(SystemExit) as exit_info:
+        main(["history", "tiiuae/falcon-40b", "--reports", str(tmp_path)])
+    assert exit_info.value.code in (0, None) and "first audited" in capsys.readouterr().out

@@ -38,8 +38,9 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def stored(tmp_path_factory: pytest.TempPathFactory, fake_hub) -> Path:
     """A reports directory in the batch layout: reports, evidence (with the fine-tune's base) and index.json."""
     from auditor.audit import audit
-    from auditor.batch import index_document, index_row
     from auditor.hub.snapshot import SnapshotHub
+    from auditor.report import index_row
+    from auditor.store import index_document
 
     out = tmp_path_factory.mktemp("stored") / "reports"
     store_snapshot(out / "evidence", fake_hub.url, MODELS, "2024-03-01")
@@ -198,3 +199,65 @@ def test_default_directory_must_be_writable(monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.setattr(module, "data_dir", lambda name: tmp_path / "absent")
     with pytest.raises(UsageError, match="no bundled reports directory"):
         default_reports_dir()
+
+
+# (how the ancestor's stored evidence is damaged). Before: the derivative was rewritten with a `missing-base`
+# finding and lost its inherited license; now it is listed as failed (and in errors.json) and left untouched.
+DAMAGED_EVIDENCE = [
+    ("truncated", lambda text: text[: len(text) // 2]),
+    ("not an object", lambda text: "[1, 2, 3]"),
+    ("wrong types", lambda text: json.dumps({**json.loads(text), "files": 5, "card_data": "x"})),
+    ("empty", lambda text: ""),
+]
+
+
+@pytest.mark.parametrize("how, damage", DAMAGED_EVIDENCE, ids=[d[0] for d in DAMAGED_EVIDENCE])
+def test_a_damaged_ancestor_never_destroys_a_derivative_report(reports: Path, how: str, damage) -> None:
+    report = reports / f"{MIT_FINETUNE}.json"
+    before = report.read_bytes()
+    ancestor = reports / "evidence" / f"{LLAMA_BASE}.json"
+    ancestor.write_text(damage(ancestor.read_text()))
+    result = rescore(reports)
+    assert [f.model for f in result.failed] == [MIT_FINETUNE] and result.unchanged == [OPEN_MODEL]
+    assert "damaged" in result.failed[0].message or "incomplete" in result.failed[0].message
+    assert report.read_bytes() == before
+    errors = json.loads((reports / "errors.json").read_text())["errors"]
+    assert [(e["id"], e["reason"]) for e in errors] == [(MIT_FINETUNE, "rescore")]
+
+
+def test_a_repaired_ancestor_clears_the_rescore_error(reports: Path) -> None:
+    ancestor = reports / "evidence" / f"{LLAMA_BASE}.json"
+    good = ancestor.read_bytes()
+    ancestor.write_text("{")
+    rescore(reports)
+    ancestor.write_bytes(good)
+    assert rescore(reports).failed == []
+    assert json.loads((reports / "errors.json").read_text())["errors"] == []
+
+
+def test_an_index_row_whose_id_is_a_list_is_not_a_crash(reports: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: rescoring a directory whose index.json had a row with a list id exited 70 (unhashable list)."""
+    index = json.loads((reports / "index.json").read_text())
+    index["models"][0]["id"] = [index["models"][0]["id"]]
+    (reports / "index.json").write_text(json.dumps(index))
+    stale = json.loads((reports / f"{OPEN_MODEL}.json").read_text())
+    stale["classification"] = "closed"
+    (reports / f"{OPEN_MODEL}.json").write_text(json.dumps(stale))
+    code, out, err = cli(capsys, "rescore", str(reports))
+    assert code == 0 and "1 changed" in out and err == ""
+
+
+def test_an_invalid_report_is_repaired_from_its_evidence(reports: Path) -> None:
+    path = reports / f"{OPEN_MODEL}.json"
+    broken = json.loads(path.read_text())
+    broken["model"]["gated"] = True  # what older releases wrote; not in the contract
+    path.write_text(json.dumps(broken))
+    result = rescore(reports)
+    assert result.changed == [OPEN_MODEL] and json.loads(path.read_text())["model"]["gated"] is False
+
+
+def test_a_rescore_refuses_while_a_batch_writes_the_directory(reports: Path) -> None:
+    from auditor.store import ReportStore
+
+    with ReportStore(reports).lock(), pytest.raises(UsageError, match="Another batch or rescore is writing"):
+        rescore(reports)

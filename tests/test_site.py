@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from auditor.batch import index_row, report_path
 from auditor.cli import main
 from auditor.criteria import load_criteria
 from auditor.errors import UsageError
 from auditor.licenses.knowledge import load_knowledge
+from auditor.report import index_row
 from auditor.site.build import PAGE_SIZE, SITE_MARKER, build_site, load_reports
 from auditor.site.lineage_svg import LABEL_CHARS, layout, wrap
 from auditor.site.links import LinkContext, safe_http_url
+from auditor.store import ReportStore
 from tests.hubdata_site import HOSTILE, LLAMA_BASE, LLAMA_RELABELLED, OPEN_BASE, OPEN_CHILD
 from tests.site_support import BATCH_IDS, CRAFTED, batch_reports, scan, scan_html
 
@@ -51,9 +52,10 @@ def test_every_page_api_file_and_badge_is_built(site: Path, reports: Path):
         | {"index"}
     for repo_id in [*BATCH_IDS, CRAFTED]:
         assert model_page(site, repo_id).is_file()
-        assert (site / "api" / "models" / f"{repo_id}.json").read_bytes() == report_path(reports, repo_id).read_bytes()
+        stored = ReportStore(reports).report_path(repo_id)
+        assert (site / "api" / "models" / f"{repo_id}.json").read_bytes() == stored.read_bytes()
         badge = (site / "badges" / f"{repo_id}.svg").read_text()
-        cls = json.loads(report_path(reports, repo_id).read_text())["classification"]
+        cls = json.loads(ReportStore(reports).report_path(repo_id).read_text())["classification"]
         expected = {"open-source": "open source", "open-weights": "open weights"}.get(cls, cls)
         if cls not in ("open-source", "open-weights", "restricted", "closed"):
             expected = "unknown"
@@ -65,7 +67,7 @@ def test_the_api_index_has_one_row_per_report(site: Path, reports: Path):
     rows = {row["id"]: row for row in index["models"]}
     assert set(rows) == {*BATCH_IDS, CRAFTED} and index["count"] == len(rows)
     for repo_id in BATCH_IDS:
-        assert rows[repo_id] == index_row(json.loads(report_path(reports, repo_id).read_text()))
+        assert rows[repo_id] == index_row(json.loads(ReportStore(reports).report_path(repo_id).read_text()))
     assert [row["id"] for row in index["models"]] == sorted(rows, key=lambda i: (i.lower(), i))
 
 
@@ -132,7 +134,7 @@ def test_hostile_reports_render_as_text(site: Path):
 
 
 def test_model_page_links_verdicts_to_files_lines_and_knowledge(site: Path, reports: Path):
-    report = json.loads(report_path(reports, LLAMA_BASE).read_text())
+    report = json.loads(ReportStore(reports).report_path(LLAMA_BASE).read_text())
     page = scan(model_page(site, LLAMA_BASE))
     hrefs = {a.get("href") for tag, a in page.tags if tag == "a"}
     line_links = [h for h in hrefs if h and re.fullmatch(
@@ -320,10 +322,14 @@ def test_loading_skips_what_is_not_a_usable_report(reports: Path, tmp_path: Path
     root = tmp_path / "r"
     (root / "broken.json").write_text("{not json")
     (root / "acme" / "partial.json").write_text(json.dumps({"schema": "auditor.report/1", "model": {"id": "a/b"}}))
-    bad_id = json.loads(report_path(root, "gpt2").read_text())
+    bad_id = json.loads(ReportStore(root).report_path("gpt2").read_text())
     bad_id["model"]["id"] = "../../etc/passwd"
     (root / "acme" / "traversal.json").write_text(json.dumps(bad_id))
-    older = json.loads(report_path(root, "gpt2").read_text())
+    not_a_number = json.loads(ReportStore(root).report_path("gpt2").read_text())
+    not_a_number["model"]["id"] = "acme/not-a-number"
+    not_a_number["mof"]["score"] = float("nan")  # NaN is not JSON: it must never reach api/index.json
+    (root / "acme" / "not-a-number.json").write_text(json.dumps(not_a_number))
+    older = json.loads(ReportStore(root).report_path("gpt2").read_text())
     older["audited_at"] = "2000-01-01T00:00:00Z"
     (root / "old-copy.json").write_text(json.dumps(older))
     (root / "exports").mkdir()
@@ -333,9 +339,12 @@ def test_loading_skips_what_is_not_a_usable_report(reports: Path, tmp_path: Path
     summaries, skipped = load_reports(root)
     assert {s.id for s in summaries} == {*BATCH_IDS, CRAFTED}
     assert next(s for s in summaries if s.id == "gpt2").audited_at != "2000-01-01T00:00:00Z"
-    assert sorted(skipped) == sorted(["broken.json: not readable JSON (JSONDecodeError)",
-                                      "acme/partial.json: an incomplete report",
-                                      "acme/traversal.json: the model id is not a valid repository id"])
+    assert sorted(skipped) == sorted([
+        "broken.json: not readable JSON (JSONDecodeError)",
+        "acme/partial.json: not a valid report (model: 'revision' is a required property)",
+        "acme/traversal.json: not a valid report (model.id: '../../etc/passwd' is not a Hub repository id ('name' or "
+        "'namespace/name'; ASCII letters, digits, '-', '_', '.'))",
+        "acme/not-a-number.json: not readable JSON (ValueError)"])
     with pytest.raises(UsageError, match="No reports"):
         build_site(root / "evidence", tmp_path / "empty-site")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from auditor.export import (
+from auditor.export.common import (
     card,
     concluded_license,
     dataset_license_id,

@@ -8,11 +8,12 @@ The estimated MOF class and what is unsettled are stated in the YAML header comm
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
-from auditor.export import (
+from auditor.export.common import (
     card,
     concluded_license,
     criterion,
@@ -257,9 +258,32 @@ def header(report: dict) -> list[str]:
         "Counted as not included by the estimate, omitted: " + (", ".join(absent) or "none") + ".",
         "Review every component before submitting this record to the Model Openness Tool.",
     ]
-    return ["# " + line.replace("\n", " ") for line in lines]
+    return lines
+
+
+# Characters YAML either forbids or reads as a line break (C0/C1 controls, DEL, NEL, the Unicode separators).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]|[\r\n\t]")
+
+
+class _QuotingDumper(yaml.SafeDumper):
+    """A safe dumper that writes any string holding a control character or line separator double-quoted, where
+    YAML escapes it (PyYAML would otherwise emit some of them raw, in a plain or single-quoted scalar)."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if _UNSAFE.search(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_QuotingDumper.add_representer(str, _represent_str)
+
+
+def _comment(line: str) -> str:
+    """One YAML comment line: characters that would end it (or are not allowed in YAML) shown escaped."""
+    return "# " + _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), line)
 
 
 def render(report: dict) -> str:
-    body = yaml.safe_dump(record(report), sort_keys=False, allow_unicode=True, width=1000, default_flow_style=False)
-    return "\n".join(header(report)) + "\n" + body
+    body = yaml.dump(record(report), Dumper=_QuotingDumper, sort_keys=False, allow_unicode=True, width=1000,
+                     default_flow_style=False)
+    return "\n".join(_comment(line.replace("\n", " ")) for line in header(report)) + "\n" + body

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 
-from auditor.export import (
+from auditor.export.common import (
     card,
     concluded_license,
     criterion,
@@ -102,26 +102,60 @@ def document(report: dict) -> dict:
     """The SPDX 3.0.1 JSON-LD document as a dict."""
     model = report["model"]
     meta = card(report)
-    namespace, _ = split_id(model["id"])
-    doc_uuid = document_uuid(report)
-    graph = _Graph(f"https://spdx.org/spdxdocs/{report['tool']['name']}/{doc_uuid}")
-    tool_name = f"{report['tool']['name']} {report['tool']['version']}"
-
-    agent_id = graph.add({"type": "SoftwareAgent", "spdxId": graph.new_id("SoftwareAgent", report["tool"]["name"]),
-                          "name": tool_name})
-    tool_id = graph.add({"type": "Tool", "spdxId": graph.new_id("Tool", report["tool"]["name"]), "name": tool_name})
-    creation_info = {"type": "CreationInfo", "@id": CREATION_INFO, "specVersion": SPEC_VERSION,
-                     "created": report["audited_at"], "createdBy": [agent_id], "createdUsing": [tool_id]}
-
-    supplier_name = meta.get("author") or namespace
-    supplier_id = None
-    if supplier_name:
-        supplier_id = graph.add({"type": "Organization", "spdxId": graph.new_id("Organization", supplier_name),
-                                 "name": supplier_name,
-                                 "externalRef": [{"type": "ExternalRef", "externalRefType": "altWebPage",
-                                                  "locator": [f"https://huggingface.co/{supplier_name}"]}]})
-
+    graph = _Graph(f"https://spdx.org/spdxdocs/{report['tool']['name']}/{document_uuid(report)}")
+    creation_info = _creation_info(graph, report)
     datasets = [d for d in meta.get("datasets") or [] if isinstance(d, dict) and d.get("id")]
+    package_id = graph.add(_package(graph, report, datasets))
+
+    declared_target, declared_comment = _declared_target(graph, report)
+    graph.relationship(package_id, "hasDeclaredLicense", [declared_target], declared_comment)
+    graph.relationship(package_id, "hasConcludedLicense", [_concluded_target(graph, report)],
+                       "The effective license: every license that binds the model, including through its lineage.")
+    dataset_ids = [_dataset(graph, d) for d in datasets]
+    if dataset_ids:
+        graph.relationship(package_id, "trainedOn", dataset_ids)
+    for ancestor in report["lineage"].get("ancestors") or []:
+        _ancestor(graph, model["id"], package_id, ancestor)
+    _annotations(graph, report, package_id)
+
+    spdx_document = {
+        "type": "SpdxDocument",
+        "spdxId": graph.new_id("SpdxDocument"),
+        "creationInfo": CREATION_INFO,
+        "name": f"Openness audit of {model['id']} at {model.get('revision')}",
+        "profileConformance": PROFILES,
+        "dataLicense": graph.license_expression("CC0-1.0", "data-license"),
+        "rootElement": [package_id],
+    }
+    spdx_document["element"] = [e["spdxId"] for e in graph.elements]
+    return {"@context": CONTEXT, "@graph": [creation_info, *graph.elements, spdx_document]}
+
+
+def _creation_info(graph: _Graph, report: dict) -> dict:
+    tool = report["tool"]
+    tool_name = f"{tool['name']} {tool['version']}"
+    agent_id = graph.add({"type": "SoftwareAgent", "spdxId": graph.new_id("SoftwareAgent", tool["name"]),
+                          "name": tool_name})
+    tool_id = graph.add({"type": "Tool", "spdxId": graph.new_id("Tool", tool["name"]), "name": tool_name})
+    return {"type": "CreationInfo", "@id": CREATION_INFO, "specVersion": SPEC_VERSION,
+            "created": report["audited_at"], "createdBy": [agent_id], "createdUsing": [tool_id]}
+
+
+def _supplier(graph: _Graph, report: dict) -> str | None:
+    namespace, _ = split_id(report["model"]["id"])
+    name = card(report).get("author") or namespace
+    if not name:
+        return None
+    return graph.add({"type": "Organization", "spdxId": graph.new_id("Organization", name), "name": name,
+                      "externalRef": [{"type": "ExternalRef", "externalRefType": "altWebPage",
+                                       "locator": [f"https://huggingface.co/{name}"]}]})
+
+
+def _package(graph: _Graph, report: dict, datasets: list[dict]) -> dict:
+    """The model's ai_AIPackage element (added by the caller)."""
+    model = report["model"]
+    meta = card(report)
+    supplier_id = _supplier(graph, report)
     package: dict = {
         "type": "ai_AIPackage",
         "spdxId": graph.new_id("AIPackage", model["id"]),
@@ -147,65 +181,50 @@ def document(report: dict) -> dict:
         package["ai_typeOfModel"] = list(dict.fromkeys(model_types))
     if meta.get("pipeline_tag"):
         package["ai_domain"] = [meta["pipeline_tag"]]
-    package_id = graph.add(package)
+    return package
 
-    declared_target, declared_comment = _declared_target(graph, report)
-    graph.relationship(package_id, "hasDeclaredLicense", [declared_target], declared_comment)
-    graph.relationship(package_id, "hasConcludedLicense", [_concluded_target(graph, report)],
-                       "The effective license: every license that binds the model, including through its lineage.")
 
-    dataset_ids = []
-    for d in datasets:
-        ds: dict = {"type": "dataset_DatasetPackage", "spdxId": graph.new_id("DatasetPackage", d["id"]),
-                    "name": d["id"], "software_downloadLocation": d["url"], "software_primaryPurpose": "data",
-                    "dataset_datasetType": ["noAssertion"]}  # the Hub does not state the data's modality
-        if d.get("exists") is True:
-            ds["dataset_datasetAvailability"] = "clickthrough" if d.get("gated") else "directDownload"
-        elif d.get("exists") is False:
-            ds["comment"] = "Declared on the model card but not found on the Hub."
-        ds_id = graph.add(ds)
-        dataset_ids.append(ds_id)
-        spdx = dataset_license_id(d)
-        if spdx:
-            target = graph.license_expression(spdx, f"dataset-{d['id']}")
-        else:
-            target = NO_ASSERTION_LICENSE if d.get("license") else NONE_LICENSE if d.get("exists") else \
-                NO_ASSERTION_LICENSE
-        graph.relationship(ds_id, "hasDeclaredLicense", [target],
-                           f"The dataset card declares: {d['license']}." if d.get("license") else None)
-    if dataset_ids:
-        graph.relationship(package_id, "trainedOn", dataset_ids)
+def _dataset(graph: _Graph, d: dict) -> str:
+    """A declared training dataset and its declared license; returns its element id."""
+    ds: dict = {"type": "dataset_DatasetPackage", "spdxId": graph.new_id("DatasetPackage", d["id"]),
+                "name": d["id"], "software_downloadLocation": d["url"], "software_primaryPurpose": "data",
+                "dataset_datasetType": ["noAssertion"]}  # the Hub does not state the data's modality
+    if d.get("exists") is True:
+        ds["dataset_datasetAvailability"] = "clickthrough" if d.get("gated") else "directDownload"
+    elif d.get("exists") is False:
+        ds["comment"] = "Declared on the model card but not found on the Hub."
+    ds_id = graph.add(ds)
+    spdx = dataset_license_id(d)
+    if spdx:
+        target = graph.license_expression(spdx, f"dataset-{d['id']}")
+    else:
+        target = NONE_LICENSE if not d.get("license") and d.get("exists") else NO_ASSERTION_LICENSE
+    graph.relationship(ds_id, "hasDeclaredLicense", [target],
+                       f"The dataset card declares: {d['license']}." if d.get("license") else None)
+    return ds_id
 
-    for a in report["lineage"].get("ancestors") or []:
-        anc: dict = {"type": "ai_AIPackage", "spdxId": graph.new_id("AIPackage", a["id"]), "name": a["id"],
-                     "software_downloadLocation": f"https://huggingface.co/{a['id']}",
-                     "software_packageUrl": purl(a["id"]), "software_primaryPurpose": "model"}
-        anc_id = graph.add(anc)
-        note = f"{a.get('relation') or 'unknown'} relation, depth {a.get('depth')}"
-        graph.relationship(package_id, "descendantOf", [anc_id], f"{model['id']} derives from {a['id']} ({note}).")
-        graph.relationship(anc_id, "ancestorOf", [package_id], f"{note}.")
-        if a.get("license") and is_license_expression(a["license"]):
-            graph.relationship(anc_id, "hasConcludedLicense",
-                               [graph.license_expression(a["license"], f"ancestor-{a['id']}")])
 
+def _ancestor(graph: _Graph, model_id: str, package_id: str, a: dict) -> None:
+    anc: dict = {"type": "ai_AIPackage", "spdxId": graph.new_id("AIPackage", a["id"]), "name": a["id"],
+                 "software_downloadLocation": f"https://huggingface.co/{a['id']}",
+                 "software_packageUrl": purl(a["id"]), "software_primaryPurpose": "model"}
+    anc_id = graph.add(anc)
+    note = f"{a.get('relation') or 'unknown'} relation, depth {a.get('depth')}"
+    graph.relationship(package_id, "descendantOf", [anc_id], f"{model_id} derives from {a['id']} ({note}).")
+    graph.relationship(anc_id, "ancestorOf", [package_id], f"{note}.")
+    if a.get("license") and is_license_expression(a["license"]):
+        graph.relationship(anc_id, "hasConcludedLicense",
+                           [graph.license_expression(a["license"], f"ancestor-{a['id']}")])
+
+
+def _annotations(graph: _Graph, report: dict, package_id: str) -> None:
+    """Our verdicts, as review annotations on the package."""
     for c in report["criteria"]:
         graph.add({"type": "Annotation", "spdxId": graph.new_id("Annotation", c["id"]), "annotationType": "review",
                    "subject": package_id, "statement": f"{c['id']}: {c['status']}. {c['summary']}"})
     graph.add({"type": "Annotation", "spdxId": graph.new_id("Annotation", "classification"),
                "annotationType": "review", "subject": package_id,
                "statement": f"classification: {report['classification']}."})
-
-    spdx_document = {
-        "type": "SpdxDocument",
-        "spdxId": graph.new_id("SpdxDocument"),
-        "creationInfo": CREATION_INFO,
-        "name": f"Openness audit of {model['id']} at {model.get('revision')}",
-        "profileConformance": PROFILES,
-        "dataLicense": graph.license_expression("CC0-1.0", "data-license"),
-        "rootElement": [package_id],
-    }
-    spdx_document["element"] = [e["spdxId"] for e in graph.elements]
-    return {"@context": CONTEXT, "@graph": [creation_info, *graph.elements, spdx_document]}
 
 
 def _datetime(value: str) -> str:

@@ -17,6 +17,7 @@ from auditor.evidence import DatasetEvidence, RepoEvidence
 from auditor.hub.base import ChildModel, Hub
 from auditor.paths import data_dir
 from auditor.repoid import validate_repo_id
+from auditor.store import ReportStore, id_path
 from auditor.vocabulary import Source
 
 SNAPSHOT_DIR_ENV = "AUDITOR_SNAPSHOT_DIR"
@@ -27,7 +28,7 @@ def snapshot_root() -> Path:
     override = os.environ.get(SNAPSHOT_DIR_ENV)
     if override:
         return Path(override)
-    return data_dir("reports") / "evidence"
+    return ReportStore(data_dir("reports")).evidence_dir
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class SnapshotHub(Hub):
         return self._index().get(repo_id.lower())
 
     def path_for(self, repo_id: str) -> Path:
-        return self.root / f"{self.canonical_id(repo_id) or repo_id}.json"
+        return id_path(self.root, self.canonical_id(repo_id) or repo_id, ".json", reserved=False)
 
     def has(self, repo_id: str) -> bool:
         return self.canonical_id(repo_id) is not None

@@ -38,13 +38,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from auditor import __version__
-from auditor.batch import ERRORS_FILE, EVIDENCE_DIR, INDEX_FILE, index_document, index_row, is_complete_report
 from auditor.criteria import CONTRACT_IDS, criteria_version, load_criteria
 from auditor.errors import UsageError
 from auditor.licenses.knowledge import load_knowledge
 from auditor.paths import data_dir
 from auditor.progress import NullProgress, ProgressSink
 from auditor.render.badge import classification_badge
+from auditor.report import index_row
+from auditor.reportschema import loads_strict, report_errors
 from auditor.site import changes as site_changes
 from auditor.site.families import Derivative, LineageIndex, Member, build_index, read_lineage
 from auditor.site.families import Lineage as LineageFacts
@@ -78,6 +79,7 @@ from auditor.site.views import (
     status_of,
     text,
 )
+from auditor.store import ERRORS_FILE, EVIDENCE_DIR, INDEX_FILE, index_document
 
 PAGE_SIZE = 100
 MATRIX_PREVIEW = 40  # matrix rows on the index; the matrix pages hold every model
@@ -154,12 +156,13 @@ def read_usable_report(path: Path) -> tuple[str, dict[str, Any], bytes] | str | 
     """(model id, report, raw bytes); a reason string when the file is a broken report; None for other JSON."""
     try:
         raw = path.read_bytes()
-        data = json.loads(raw)
+        data = loads_strict(raw)  # NaN/Infinity are not JSON: such a report is refused, never published
     except (OSError, ValueError) as exc:
         return f"not readable JSON ({type(exc).__name__})"
-    if not is_complete_report(data):
+    errors = report_errors(data)
+    if errors:
         if isinstance(data, dict) and str(data.get("schema", "")).startswith("auditor.report"):
-            return "an incomplete report"
+            return f"not a valid report ({errors[0]})"
         return None  # other JSON (history, exports) is not ours to show
     repo_id = valid_repo_id(data["model"]["id"])
     if repo_id is None:
