@@ -25,6 +25,7 @@ from xml.etree import ElementTree
 
 from auditor.render import clean
 from auditor.store import ReportStore
+from auditor.vocabulary import Source
 
 HISTORY_SCHEMA = "auditor.history/1"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -39,7 +40,7 @@ _append_lock = threading.Lock()  # the batch appends from worker threads
 # -- rows ----------------------------------------------------------------------------------------------------------
 def as_of(report: dict[str, Any]) -> str | None:
     """The date the report describes: the snapshot's date for stored snapshots, else when it was audited."""
-    if report.get("source") == "snapshot" and isinstance(report.get("snapshot_date"), str):
+    if report.get("source") == Source.SNAPSHOT and isinstance(report.get("snapshot_date"), str):
         return report["snapshot_date"]
     audited = report.get("audited_at")
     return audited if isinstance(audited, str) else None

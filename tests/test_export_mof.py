@@ -189,3 +189,22 @@ def test_golden_shape(repo_id: str) -> None:
     text = render(normalised_report(repo_id))
     jsonschema.validate(yaml.safe_load(text), MOF_SCHEMA)
     check_golden(f"{slug(repo_id)}.mof.yaml", text, yaml.safe_load)
+
+
+# Values a hostile card can carry into the MOF record (author, model name via the id is validated, pipeline tag,
+# architectures). Before: PyYAML wrote NEL and the Unicode line separators raw, and the header comment broke at them.
+CONTROL_VALUES = ["a\x85b", "a\u2028b", "a\u2029b", "a\rb", "a\x1b[31mb", "a\x00b", "a\x7fb", "tab\there", "x\ny"]
+
+
+@pytest.mark.parametrize("value", CONTROL_VALUES, ids=[repr(v) for v in CONTROL_VALUES])
+def test_control_characters_are_quoted_and_the_yaml_reads_back(value: str) -> None:
+    report = report_for(TINY)
+    report["card"]["author"] = value
+    report["card"]["architectures"] = [value]
+    report["mof"]["summary"] = value
+    text = render(report)
+    loaded = yaml.safe_load(text)
+    assert loaded["release"]["producer"] == value
+    assert all(line.startswith("#") for line in text.splitlines()[:6])  # the header stays comments
+    for ch in "\x85\u2028\u2029\r\x1b\x00\x7f":
+        assert ch not in text

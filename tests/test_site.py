@@ -407,7 +407,7 @@ def test_huge_parameter_counts_are_formatted_not_fatal(count, shown):
 def test_a_report_with_an_absurd_parameter_count_still_builds(reports: Path, tmp_path: Path):
     shutil.copytree(reports, tmp_path / "r")
     for repo_id, count in (("gpt2", 2**1088), ("acme/tiny-apache", 10**400)):
-        path = report_path(tmp_path / "r", repo_id)
+        path = ReportStore(tmp_path / "r").report_path(repo_id)
         report = json.loads(path.read_text())
         report["weights"]["parameters"] = count
         report["weights"]["parameters_by_dtype"] = {"F32": count}
@@ -465,10 +465,10 @@ def test_sigterm_stops_the_workers_and_removes_the_staging_copy(reports: Path, t
     from auditor.site.build import PARALLEL_FROM
 
     many = tmp_path / "many"
-    template = json.loads(report_path(reports, "gpt2").read_text())
+    template = json.loads(ReportStore(reports).report_path("gpt2").read_text())
     for n in range(PARALLEL_FROM + 200):  # enough models for the build to start worker processes
         template["model"]["id"] = f"bulk/model-{n:04d}"
-        path = report_path(many, f"bulk/model-{n:04d}")
+        path = ReportStore(many).report_path(f"bulk/model-{n:04d}")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(template))
     out = tmp_path / "site"

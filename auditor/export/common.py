@@ -8,6 +8,7 @@ import uuid
 from urllib.parse import quote
 
 from auditor.licenses.expressions import spdx_licensing
+from auditor.vocabulary import Severity, Status
 
 # Fixed namespace for the document UUIDs: the same model and revision always get the same serial number.
 _UUID_NAMESPACE = uuid.UUID("8c3c1bb2-4c8e-5d55-9a47-6f6e6e657373")
@@ -120,13 +121,13 @@ def limitations(report: dict) -> list[str]:
     """Plain-sentence limits on using the model: failing or unsettled criteria, then findings and problems."""
     out: list[str] = []
     for c in report["criteria"]:
-        if c["status"] == "fail":
+        if c["status"] == Status.FAIL:
             out.append(f"License criterion '{c['id']}' fails: {c['summary']}")
-        elif c["status"] == "unknown":
+        elif c["status"] == Status.UNKNOWN:
             out.append(f"License criterion '{c['id']}' could not be established: {c['summary']}")
     for section in ("license", "lineage", "weights"):
         for f in (report.get(section) or {}).get("findings") or []:
-            if f.get("severity") in ("warning", "critical"):
+            if f.get("severity") in (Severity.WARNING, Severity.CRITICAL):
                 out.append(f"{f['severity'].capitalize()} ({f['kind']}): {f['detail']}")
     for p in report.get("problems") or []:
         out.append(f"Evidence not read ({p['what']}): {p['detail']}")

@@ -22,6 +22,7 @@ from auditor.export.common import (
     split_id,
     tree_url,
 )
+from auditor.vocabulary import Source, Status
 
 SPEC_VERSION = "1.6"
 PROPERTY_PREFIX = "auditor"
@@ -67,7 +68,7 @@ def _properties(report: dict) -> list[dict]:
         _prop("source", report.get("source")),
         _prop("gated", report["model"].get("gated")),
     ]
-    if report.get("source") == "snapshot":
+    if report.get("source") == Source.SNAPSHOT:
         props.append(_prop("snapshot_date", report.get("snapshot_date")))
     props += [_prop(f"criterion:{c['id']}", c["status"]) for c in report["criteria"]]
     props += [_prop(f"osaid:{key}", value["status"]) for key, value in (report.get("osaid") or {}).items()]
@@ -156,7 +157,7 @@ def _model_card(report: dict, datasets: list[dict]) -> dict:
     if limits:
         considerations["technicalLimitations"] = limits
     data = next((c for c in report["criteria"] if c["id"] == "data-transparency"), None)
-    if data and data["status"] != "pass":
+    if data and data["status"] != Status.PASS:
         considerations["performanceTradeoffs"] = [f"Training data transparency is '{data['status']}': "
                                                   f"{data['summary']}"]
     if considerations:

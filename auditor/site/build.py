@@ -7,7 +7,7 @@ Output (every link relative, so the site works from any path, e.g. a GitHub Page
     criteria/index.html, <id>.html    a page per criterion (criteria/*.yaml) with the models that pass or fail it
     licenses/index.html, <key>.html   a page per license of the knowledge base with its clause facts and models
     about.html                        the method and its limits
-    api/index.json                    one summary row per model (auditor.batch.index_row); the table script reads it
+    api/index.json                    one summary row per model (auditor.report.index_row); the table script reads it
     api/models/<ns>/<name>.json       each report, byte for byte
     badges/<ns>/<name>.svg            the classification badge
     assets/                           CSS, the table script, the icon
@@ -101,7 +101,7 @@ class ReportSummary:
     id: str
     path: Path
     audited_at: str
-    row: dict[str, Any]  # auditor.batch.index_row
+    row: dict[str, Any]  # auditor.report.index_row
     verdicts: tuple[tuple[str, str], ...]  # (criterion id, status), contract criteria, OSAID components and MOF
     license_key: str | None
     inherited_spdx: tuple[str, ...]
