@@ -11,13 +11,12 @@ in flight) and `_index` (index.json and errors.json, in input order)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from auditor import __version__
 from auditor.criteria import criteria_version
@@ -42,9 +41,6 @@ from auditor.progress import NullProgress, ProgressSink
 from auditor.report import index_row
 from auditor.reportschema import InvalidReport, check_report
 from auditor.store import ReportStore, ReservedName, same_repo
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 64
@@ -446,48 +442,6 @@ def write_summary(store: ReportStore, result: BatchResult) -> None:
     except StorageError:
         store.errors_path.unlink(missing_ok=True)
         raise
-
-
-class RichProgress:
-    """A Rich progress bar on `console` (stderr in the CLI): a ProgressSink for `run_batch`."""
-
-    def __init__(self, console: Console):
-        self.console = console
-        self.counts = {"audited": 0, "kept": 0, "failed": 0}
-        self._bar: Any = None
-        self._task: Any = None
-
-    def start(self, total: int | None, label: str) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TextColumn("{task.description}"))
-        self._bar = Progress(*columns, console=self.console, transient=False)
-        self._bar.start()
-        self._task = self._bar.add_task("", total=total)
-
-    def advance(self, item: str, *, ok: bool = True, detail: str | None = None) -> None:
-        self.counts["failed" if not ok else "kept" if detail == KEPT else "audited"] += 1
-        if self._bar is not None:
-            self._bar.update(self._task, advance=1, description=f"{self.counts['audited']} audited, "
-                             f"{self.counts['kept']} kept, {self.counts['failed']} failed · {item}")
-
-    def event(self, kind: str, **fields: Any) -> None:
-        pass
-
-    def finish(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-
-@contextmanager
-def progress_bar(console: Console, total: int) -> Iterator[ProgressSink]:
-    """The CLI's progress sink (`total` is announced by run_batch itself)."""
-    sink = RichProgress(console)
-    try:
-        yield sink
-    finally:
-        sink.finish()
 
 
 def write_exports(out_dir: Path, result: BatchResult, fmt: str) -> int:

@@ -9,7 +9,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -199,18 +199,29 @@ def criteria_command(
         Console().print(Markdown(text))
 
 
-def batch_reporter(sink: ProgressSink, hub: object):  # noqa: ANN201 - the callback run_batch takes
-    """run_batch's per-model callback, forwarded to `sink` with the Hub's request count."""
-    seen = {"requests": 0}
+class BatchProgress:
+    """The command's progress sink for run_batch, with the Hub's request count reported as "request" events."""
 
-    def on_model(repo_id: str, outcome: str) -> None:
-        requests = getattr(hub, "requests", None)
-        if isinstance(requests, int) and requests > seen["requests"]:
-            sink.event("request", count=requests - seen["requests"])
-            seen["requests"] = requests
-        sink.advance(repo_id, ok=outcome != "failed", detail=None if outcome == "failed" else outcome)
+    def __init__(self, sink: ProgressSink, hub: object):
+        self.sink = sink
+        self.hub = hub
+        self.requests = 0
 
-    return on_model
+    def start(self, total: int | None, label: str) -> None:
+        self.sink.start(total, label)
+
+    def advance(self, item: str, *, ok: bool = True, detail: str | None = None) -> None:
+        requests = getattr(self.hub, "requests", None)
+        if isinstance(requests, int) and requests > self.requests:
+            self.sink.event("request", count=requests - self.requests)
+            self.requests = requests
+        self.sink.advance(item, ok=ok, detail=detail)
+
+    def event(self, kind: str, **fields: Any) -> None:
+        self.sink.event(kind, **fields)
+
+    def finish(self) -> None:
+        self.sink.finish()
 
 
 @app.command("batch")
@@ -239,12 +250,8 @@ def batch_command(
     try:
         ids = select_shard(read_ids(file), parse_shard(shard) if shard else None)
         hub = make_hub(offline, token)
-        sink.start(len(ids), "Auditing")
-        try:
-            result = run_batch(ids, out, hub=hub, concurrency=concurrency, force=force, follow_lineage=lineage,
-                               max_depth=max_depth, progress=batch_reporter(sink, hub))
-        finally:
-            sink.finish()
+        result = run_batch(ids, out, hub=hub, concurrency=concurrency, force=force, follow_lineage=lineage,
+                           max_depth=max_depth, progress=BatchProgress(sink, hub))  # run_batch starts and finishes it
     except AuditError as exc:
         fail(exc)
     quiet = quiet or progress is ProgressMode.json  # JSON lines on stderr stay machine-readable

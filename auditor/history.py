@@ -114,7 +114,7 @@ def history_path(reports_dir: Path, model_id: str) -> Path:
 _ROW_TYPES: dict[str, type | tuple[type, ...]] = {
     "model": str, "criteria": (dict, type(None)), "date": (str, type(None)), "revision": (str, type(None)),
     "classification": (str, type(None)), "identified": (str, type(None)), "effective": (str, type(None)),
-    "declared": (str, list, type(None)), "license_key": (str, type(None)),
+    "declared": (str, list, type(None)), "license_key": (str, type(None)), "commit_date": (str, type(None)),
 }
 
 

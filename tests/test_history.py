@@ -355,4 +355,4 @@ def test_a_history_row_of_the_wrong_shape_is_skipped_not_a_crash(tmp_path: Path,
     assert len(read_history(path)) == 1
     with pytest.raises(SystemExit) as exit_info:
         main(["history", "tiiuae/falcon-40b", "--reports", str(tmp_path)])
-    assert exit_info.value.code in (0, None) and "first audited" in capsys.readouterr().out
+    assert exit_info.value.code in (0, None) and "first recorded" in capsys.readouterr().out
