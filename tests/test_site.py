@@ -563,7 +563,7 @@ def test_the_why_sentence_is_built_from_the_failing_clauses(site: Path):
 
 def test_a_placeholder_revision_is_never_shown_or_linked(reports: Path, tmp_path: Path):
     shutil.copytree(reports, tmp_path / "r")
-    path = report_path(tmp_path / "r", "gpt2")
+    path = ReportStore(tmp_path / "r").report_path("gpt2")
     report = json.loads(path.read_text())
     for revision, shown in ((None, False), ("main", False), ("0" * 39, False), ("a" * 40, True)):
         report["model"]["revision"] = revision
