@@ -14,6 +14,7 @@ from auditor.criteria import load_criteria
 from auditor.errors import UsageError
 from auditor.licenses.knowledge import load_knowledge
 from auditor.report import index_row
+from auditor.reportschema import report_errors
 from auditor.site.build import PAGE_SIZE, SITE_MARKER, build_site, load_reports
 from auditor.site.lineage_svg import LABEL_CHARS, layout, wrap
 from auditor.site.links import LinkContext, safe_http_url
@@ -565,7 +566,9 @@ def test_a_placeholder_revision_is_never_shown_or_linked(reports: Path, tmp_path
     shutil.copytree(reports, tmp_path / "r")
     path = ReportStore(tmp_path / "r").report_path("gpt2")
     report = json.loads(path.read_text())
-    for revision, shown in ((None, False), ("main", False), ("0" * 39, False), ("a" * 40, True)):
+    for placeholder in ("main", "0" * 39):  # not a commit sha: the contract refuses such a report, no page shows it
+        assert report_errors({**report, "model": {**report["model"], "revision": placeholder}})
+    for revision, shown in ((None, False), ("a" * 40, True)):
         report["model"]["revision"] = revision
         path.write_text(json.dumps(report))
         build_site(tmp_path / "r", tmp_path / "s")
