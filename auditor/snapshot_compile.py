@@ -156,45 +156,55 @@ def _unknown_revision_note(short: str | None, date: str) -> dict[str, str]:
             "note": f"unknown: no page showed the full commit sha{shown}"}
 
 
-def build_evidence(raw: dict[str, Any], source: Path) -> RepoEvidence:
-    repo_id: str = raw["id"]
-    date: str = raw["compiled"]
-    card: dict[str, Any] = dict(raw.get("card") or {})
+def _provenance(raw: dict[str, Any], date: str) -> tuple[dict[str, str], ...]:
     provenance = [dict(sorted((str(k), str(v)) for k, v in entry.items())) for entry in raw["provenance"]]
-    revision, short = raw.get("revision"), raw.get("revision_short")
-    if revision is None:
-        provenance.append(_unknown_revision_note(short, date))
+    if raw.get("revision") is None:
+        provenance.append(_unknown_revision_note(raw.get("revision_short"), date))
     if raw.get("approximate_file_names"):
         provenance.append({"fact": "files", "url": "", "date": date, "date_basis": "consulted",
                            "note": "approximate file names: the pages showed the weight formats, not every name"})
-    files = tuple(sorted((RepoFile(path=str(f["path"]), size=f.get("size")) for f in raw.get("files") or []),
-                         key=lambda f: f.path))
+    return tuple(provenance)
+
+
+def _texts(raw: dict[str, Any], card: dict[str, Any], source: Path, date: str) -> tuple[TextFile, ...]:
+    """The fact sheet standing in for README.md, and the config fields a page showed."""
     urls = list(dict.fromkeys(e["url"] for e in raw["provenance"] if e["url"]))
     sheet = fact_sheet(raw, card)
     if len(sheet.encode("utf-8")) > MAX_FACT_SHEET_BYTES:
         raise _fail(source, f"the compiled fact sheet is longer than {MAX_FACT_SHEET_BYTES} bytes; shorten the facts.")
+    others = f" and {len(urls) - 1} other page(s)" if len(urls) > 1 else ""
     texts = [TextFile(path="README.md", status=READ_OK, content=sheet,
-                      detail=f"compiled fact sheet (not the published card) from {urls[0]} "
-                             f"and {len(urls) - 1} other page(s) on {date}" if len(urls) > 1 else
-                      f"compiled fact sheet (not the published card) from {urls[0]} on {date}")]
+                      detail=f"compiled fact sheet (not the published card) from {urls[0]}{others} on {date}")]
     for key, path in (("config", "config.json"), ("adapter_config", "adapter_config.json")):
         if isinstance(raw.get(key), dict):
             texts.append(TextFile(path=path, status=READ_OK, content=json.dumps(raw[key], sort_keys=True),
                                   detail=f"the fields a public page showed, compiled on {date}"))
+    return tuple(texts)
+
+
+def _safetensors(raw: dict[str, Any]) -> SafetensorsSummary | None:
     params = raw.get("parameters")
-    safetensors = None
-    if isinstance(params, dict) and isinstance(params.get("total"), int):
-        dtype = str(params.get("dtype") or "unknown")
-        safetensors = SafetensorsSummary(parameters={dtype: params["total"]}, total=params["total"],
-                                         source="snapshot-facts")
+    if not (isinstance(params, dict) and isinstance(params.get("total"), int)):
+        return None
+    dtype = str(params.get("dtype") or "unknown")
+    return SafetensorsSummary(parameters={dtype: params["total"]}, total=params["total"], source="snapshot-facts")
+
+
+def build_evidence(raw: dict[str, Any], source: Path) -> RepoEvidence:
+    repo_id: str = raw["id"]
+    date: str = raw["compiled"]
+    card: dict[str, Any] = dict(raw.get("card") or {})
+    revision, short = raw.get("revision"), raw.get("revision_short")
+    files = tuple(sorted((RepoFile(path=str(f["path"]), size=f.get("size")) for f in raw.get("files") or []),
+                         key=lambda f: f.path))
     gated = raw.get("gated", False)
     return RepoEvidence(
         repo_id=repo_id, revision=revision, revision_short=short if revision is None else None, source="snapshot",
         fetched_at=f"{date}T00:00:00Z",
         gated=gated if gated in ("auto", "manual") else bool(gated), author=raw.get("author") or repo_id.split("/")[0],
         library_name=raw.get("library_name"), pipeline_tag=raw.get("pipeline_tag"),
-        tags=tuple(raw.get("tags") or ()), card_data=card, files=files, safetensors=safetensors,
-        texts=tuple(texts), snapshot_date=date, provenance=tuple(provenance),
+        tags=tuple(raw.get("tags") or ()), card_data=card, files=files, safetensors=_safetensors(raw),
+        texts=_texts(raw, card, source, date), snapshot_date=date, provenance=_provenance(raw, date),
     )
 
 
