@@ -27,7 +27,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -215,8 +215,15 @@ class _Writer:
         self.files = 0
         self.bytes = 0
         self._made: set[Path] = set()
+        self._stopped = False
+
+    def stop(self) -> None:
+        """Refuse every later write: the build is being abandoned and its staging copy removed."""
+        self._stopped = True
 
     def write(self, rel: str, data: str | bytes) -> None:
+        if self._stopped:
+            raise BuildStopped(rel)
         payload = data.encode("utf-8") if isinstance(data, str) else data
         path = self.root / rel
         parent = path.parent
@@ -294,6 +301,10 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
         shutil.rmtree(retired, ignore_errors=True)
     else:
         os.replace(staging, out_dir)
+
+
+class BuildStopped(Exception):
+    """A write after the build was abandoned (raised in the thread that renders the shared pages)."""
 
 
 class Terminated(SystemExit):
@@ -552,19 +563,36 @@ class _Build:
         self.env = _renderer(self.shared)["env"]
 
     def run(self, workers: int | None, progress: ProgressSink) -> int:
+        """Model pages (in worker processes when there are many) and, meanwhile, every other page in a thread of
+        this process: the shared pages need no model page, so the build takes the longer of the two, not both."""
         jobs = [(s.id, s.path, self.lineage.of(s.id)) for s in self.summaries]
+        if workers is None:
+            workers = min(os.cpu_count() or 1, 8) if len(jobs) >= PARALLEL_FROM else 1
+        shared_pages = ThreadPoolExecutor(max_workers=1) if workers > 1 else None
+        pending = shared_pages.submit(self.shared_pages) if shared_pages else None
         progress.start(len(jobs), "Model pages")
         try:
             files, size = _render_all_models(jobs, self.shared, workers, progress)
+            pages = pending.result() if pending else self.shared_pages()
+        except BaseException:
+            self.writer.stop()  # the thread's next write raises, so it ends before the staging copy is removed
+            if shared_pages:
+                shared_pages.shutdown(wait=True, cancel_futures=True)
+            raise
         finally:
             progress.finish()
+        if shared_pages:
+            shared_pages.shutdown(wait=True)
         self.writer.files += files
         self.writer.bytes += size
+        return pages + len(self.summaries)
+
+    def shared_pages(self) -> int:
+        """Everything but the model pages: index, matrix, criteria, licenses, families, changes, about, sections."""
         rows = [s.row for s in self.summaries]
         self.writer.write("api/index.json", json.dumps(index_document(rows), ensure_ascii=False,
                                                        separators=(",", ":")))
-        pages = len(self.summaries)
-        pages += self.index_pages(rows)
+        pages = self.index_pages(rows)
         pages += self.matrix_pages()
         pages += self.criterion_pages()
         pages += self.license_pages()
