@@ -32,9 +32,10 @@ from auditor.errors import (
     UsageError,
     redact,
 )
-from auditor.evidence import RepoEvidence
+from auditor.evidence import DatasetEvidence, RepoEvidence
 from auditor.fsutil import StorageError, atomic_write_bytes
 from auditor.hub.base import ChildModel, Hub
+from auditor.hub.budget import DEFAULT_AUDIT_BUDGET, audit_budget
 from auditor.hub.cached import CachingHub, EvidenceStore
 from auditor.lineage import DEFAULT_MAX_DEPTH, AncestorCache
 from auditor.progress import NullProgress, ProgressSink
@@ -199,7 +200,7 @@ def _current_shas(plan: BatchPlan, caching: CachingHub) -> dict[str, str]:
     return caching.current
 
 
-class RecordingHub:
+class RecordingHub(Hub):
     """Passes every call to `inner` and keeps the evidence it returns, so the batch can store what it scored.
 
     Full reads (a model's own audit) and light reads (`texts=False`, for ancestors) are kept apart: a model's
@@ -207,7 +208,6 @@ class RecordingHub:
 
     def __init__(self, inner: Hub):
         self.inner = inner
-        self.source = inner.source
         self._evidence: dict[tuple[str, bool], RepoEvidence] = {}
         self._lock = threading.Lock()
 
@@ -217,11 +217,21 @@ class RecordingHub:
             self._evidence[(repo_id, texts)] = evidence
         return evidence
 
-    def dataset(self, dataset_id: str):  # noqa: ANN201 - same type as the inner Hub's
+    @property  # type: ignore[override]  # answers come from wherever the inner Hub's do
+    def source(self) -> str:
+        return self.inner.source
+
+    def dataset(self, dataset_id: str) -> DatasetEvidence:
         return self.inner.dataset(dataset_id)
 
     def children(self, repo_id: str, relation: str | None = None, limit: int | None = None) -> list[ChildModel]:
         return self.inner.children(repo_id, relation, limit)
+
+    def current_shas(self, repo_ids: list[str]) -> dict[str, str]:
+        return self.inner.current_shas(repo_ids)
+
+    def suggestions(self, repo_id: str, limit: int = 3) -> list[str]:
+        return self.inner.suggestions(repo_id, limit)
 
     def recorded(self, repo_id: str, full: bool = True) -> RepoEvidence | None:
         """The full read of `repo_id`; with full=False, the full read or else the light one."""
@@ -233,16 +243,14 @@ class RecordingHub:
         with self._lock:
             self._evidence.pop((repo_id, True), None)
 
-    def __getattr__(self, name: str) -> Any:  # e.g. LiveHub.requests, SnapshotHub.has
-        return getattr(self.inner, name)
-
 
 class _Run:
     """The state one batch shares between its worker threads."""
 
     def __init__(self, store: ReportStore, hub: RecordingHub, cache: AncestorCache, follow_lineage: bool,
-                 max_depth: int, unreachable_limit: int):
+                 max_depth: int, unreachable_limit: int, audit_timeout: float | None = DEFAULT_AUDIT_BUDGET):
         self.reports = store
+        self.audit_timeout = audit_timeout  # each model's wall-clock budget on the Hub
         self.hub = hub
         self.cache = cache
         self.follow_lineage = follow_lineage
@@ -262,8 +270,9 @@ class _Run:
                               f"Not attempted: the Hub could not be reached for the previous {self.unreachable_limit} "
                               "models in a row.")
         try:
-            report = audit(repo_id, hub=self.hub, follow_lineage=self.follow_lineage, max_depth=self.max_depth,
-                           cache=self.cache)
+            with audit_budget(self.audit_timeout):
+                report = audit(repo_id, hub=self.hub, follow_lineage=self.follow_lineage, max_depth=self.max_depth,
+                               cache=self.cache)
             self.store(repo_id, report)
         except StorageError:
             self.stop.set()
@@ -345,13 +354,16 @@ def check_identity(repo_id: str, report: dict[str, Any]) -> None:
 def run_batch(ids: list[str], out_dir: Path, *, hub: Hub | None = None, token: str | None = None,
               concurrency: int = DEFAULT_CONCURRENCY, force: bool = False, follow_lineage: bool = True,
               max_depth: int = DEFAULT_MAX_DEPTH, cache: AncestorCache | None = None,
-              progress: ProgressSink | None = None, unreachable_limit: int | None = None) -> BatchResult:
+              progress: ProgressSink | None = None, unreachable_limit: int | None = None,
+              audit_timeout: float | None = DEFAULT_AUDIT_BUDGET) -> BatchResult:
     """Audit `ids` into `out_dir` (a ReportStore) and write index.json and errors.json.
 
     One model's failure never stops the others. After `unreachable_limit` models in a row (default: twice the
     concurrency, at least 8) found the Hub unreachable, the rest are listed as not attempted rather than each
     waiting out its own retries. A KeyboardInterrupt stops scheduling, keeps every finished report, writes the
-    index of what is done and returns with `interrupted` set. A full disk stops the run with one sentence."""
+    index of what is done and returns with `interrupted` set. A full disk stops the run with one sentence.
+    Each model's audit gets `audit_timeout` seconds on the Hub (None: no limit); what it could not read in time is
+    reported unknown."""
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise UsageError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}, got {concurrency}.")
     store = ReportStore(Path(out_dir))
@@ -364,7 +376,7 @@ def run_batch(ids: list[str], out_dir: Path, *, hub: Hub | None = None, token: s
         store.sweep_temp_files()  # left by a run that was killed mid-write
         # Incremental: learn current commits in bulk, then serve unchanged models and ancestors from stored evidence.
         caching = CachingHub(hub, EvidenceStore(store.evidence_dir), write_through=False)
-        plan = plan_batch(ids, store, caching, force=force, incremental=hasattr(hub, "current_shas"))
+        plan = plan_batch(ids, store, caching, force=force)
         result = BatchResult(out_dir=store.root, skipped=list(plan.kept))
         progress.start(len(plan.ids), "Auditing")
         for repo_id, error in plan.refused.items():
@@ -372,7 +384,8 @@ def run_batch(ids: list[str], out_dir: Path, *, hub: Hub | None = None, token: s
         for repo_id in plan.kept:
             progress.advance(repo_id, ok=True, detail=KEPT)
         run = _Run(store, RecordingHub(caching), cache if cache is not None else AncestorCache(), follow_lineage,
-                   max_depth, unreachable_limit if unreachable_limit is not None else max(2 * concurrency, 8))
+                   max_depth, unreachable_limit if unreachable_limit is not None else max(2 * concurrency, 8),
+                   audit_timeout)
         outcomes: dict[str, dict[str, Any] | BatchError] = {}
         try:
             result.interrupted = _run_pool(run, plan.todo, concurrency, outcomes, progress)

@@ -217,3 +217,10 @@ def test_no_hidden_telemetry_request_even_with_telemetry_on(hub_log: list[dict],
     paths = [r["path"] for r in hub_log]
     assert "/api/models/acme/tiny-apache" in paths and "/api/agent-harnesses" not in paths
     assert {r["user_agent"] for r in hub_log} == {USER_AGENT}
+
+
+def test_batch_hub_wrapper_is_a_hub_without_forwarding() -> None:
+    from auditor.batch import RecordingHub
+
+    assert issubclass(RecordingHub, Hub) and "__getattr__" not in vars(RecordingHub)
+    assert "__getattr__" not in vars(CachingHub)

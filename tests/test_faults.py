@@ -496,3 +496,17 @@ def test_deadlines_also_bound_proxied_connections(monkeypatch: pytest.MonkeyPatc
     proxied = [t for t in client._mounts.values() if t is not None]
     assert proxied and all(isinstance(t._pool._network_backend, _DeadlineBackend) for t in proxied)
     assert isinstance(client._transport._pool._network_backend, _DeadlineBackend)
+
+
+@pytest.mark.timeout(90)
+def test_batch_gives_each_model_its_budget(tmp_path: Path, hub_log: list[dict], fake_hub: FakeHub) -> None:
+    from auditor.batch import run_batch
+
+    fake_hub.inject_fault("/acme/tiny-apache/resolve/", "hang", count=100, delay_s=60)
+    started = wall_clock()
+    result = run_batch(["acme/tiny-apache", "gpt2"], tmp_path / "out", hub=LiveHub(token=False, retry=FAST),
+                       follow_lineage=False, audit_timeout=1.5)
+    assert wall_clock() - started < 30
+    assert sorted(result.audited) == ["acme/tiny-apache", "gpt2"]
+    report = json.loads(next((tmp_path / "out").glob("acme/tiny-apache.json")).read_text())
+    assert any("time budget of 1.5 s ran out" in p["detail"] for p in report["problems"])
