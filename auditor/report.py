@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -125,10 +126,16 @@ def _drop_compiled_line_numbers(report: dict[str, Any], ev: Any) -> None:
     sections = [*report["criteria"], *report["osaid"].values()]
     items = [e for s in sections for e in (*s["evidence"], *s.get("notes", ()))]
     items += [*report["license"]["sources"], *report["license"]["findings"], *report["lineage"]["findings"]]
+    # The same line may also be quoted inside a sentence ("according to the card's prose (README.md#L17)").
+    cited_line = re.compile("(" + "|".join(re.escape(path) for path in sorted(compiled)) + r")#L\d+(?:-L\d+)?")
     for item in items:
         location = item.get("location")
         if isinstance(location, str) and "#" in location and location.split("#", 1)[0] in compiled:
             item["location"] = location.split("#", 1)[0]
+        if isinstance(item.get("detail"), str):
+            item["detail"] = cited_line.sub(r"\1", item["detail"])
+    for section in sections:
+        section["summary"] = cited_line.sub(r"\1", section["summary"])
 
 
 def _license(inputs: AuditInputs, lineage: Lineage) -> dict[str, Any]:
