@@ -196,7 +196,10 @@ def _current_shas(plan: BatchPlan, caching: CachingHub) -> dict[str, str]:
     for report in plan.previous.values():
         for ancestor in report["lineage"]["ancestors"]:
             wanted.setdefault(ancestor["id"])
-    caching.prefetch_shas(list(wanted))
+    try:
+        caching.prefetch_shas(list(wanted))
+    except HubUnreachable:
+        pass  # no current commit known: each model is read again (and fails, or answers, on its own)
     return caching.current
 
 

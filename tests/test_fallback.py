@@ -82,6 +82,20 @@ def test_caching_hub_reads_light_through_any_hub(snapshot_dir: Path, tmp_path: P
     assert hub.source == "snapshot"
 
 
+def test_batch_rerun_through_an_unreachable_hub_keeps_what_the_snapshot_still_holds(snapshot_dir: Path,
+                                                                                     tmp_path: Path) -> None:
+    """The current commits come from the snapshot once the Hub cannot be reached; before, the live listing's
+    empty answer counted as "commit changed", so every model with a known commit was read again on every run."""
+    from auditor.batch import run_batch
+
+    ids = [OPEN_MODEL, MIT_FINETUNE]
+    first = run_batch(ids, tmp_path, hub=dead_fallback(snapshot_dir, []), concurrency=1)
+    assert sorted(first.audited) == sorted(ids)
+    assert all(SnapshotHub(snapshot_dir).repo(i).revision for i in ids)  # commits the snapshot knows
+    second = run_batch(ids, tmp_path, hub=dead_fallback(snapshot_dir, []), concurrency=1)
+    assert second.audited == [] and sorted(second.skipped) == sorted(ids)
+
+
 # -- NotInSnapshot and lookups ----------------------------------------------------------------------------------
 def test_snapshot_lookups_ignore_case(snapshot_dir: Path) -> None:
     hub = SnapshotHub(snapshot_dir)

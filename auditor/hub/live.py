@@ -531,7 +531,8 @@ class LiveHub(Hub):
         """The current commit of many models in few requests: one listing per namespace (paged), with only the
         `sha` field; a namespace with just one or two of the ids is cheaper asked model by model. Models that
         cannot be listed are simply absent (the caller then reads them in full); once no connection can be made,
-        the rest are not asked."""
+        the rest are not asked, and when none could be asked that is HubUnreachable (so a FallbackHub answers
+        from the snapshot instead of "no current commit known", which would make every stored report stale)."""
         by_author: dict[str, list[str]] = {}
         for repo_id in dict.fromkeys(repo_ids):
             by_author.setdefault(repo_id.split("/")[0] if "/" in repo_id else "", []).append(repo_id)
@@ -541,6 +542,9 @@ class LiveHub(Hub):
                 found.update(self._shas_of(author, ids))
             except Exception as exc:  # unknown current sha = read in full later; never a reason to fail the run
                 if _is_connection_failure(exc):
+                    if not found:
+                        raise HubUnreachable(f"The Hub at {self.endpoint} could not be reached "
+                                             f"({_one_line(exc)}).") from None
                     break
         return found
 
