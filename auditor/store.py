@@ -66,17 +66,24 @@ def check_not_reserved(repo_id: str) -> None:
                            "files; audit it on its own.")
 
 
-def id_path(root: Path, repo_id: str, suffix: str, *, reserved: bool = True) -> Path:
+def id_path(root: Path, repo_id: str, suffix: str, *, reserved: bool = True,
+            resolved: dict[str, str] | None = None) -> Path:
     """The one way a repository id becomes a file path: `root/<id><suffix>`, from a validated id (InvalidRepoId
-    otherwise), not on a reserved name (when `reserved`), and resolved to a place under `root`."""
+    otherwise), not on a reserved name (when `reserved`), and resolved to a place under `root` (a symlinked folder
+    or file pointing elsewhere is refused). `resolved` caches the folders already resolved (one run's store)."""
     validate_repo_id(repo_id)
     if reserved:
         check_not_reserved(repo_id)
-    path = Path(root) / f"{repo_id}{suffix}"
-    base = Path(root).resolve()
-    if not path.resolve().is_relative_to(base):  # a symlinked folder pointing out of the directory
+    cache = resolved if resolved is not None else {}
+    root_text = os.fspath(root)
+    path = os.path.join(root_text, repo_id + suffix)
+    parent = os.path.dirname(path)
+    base = cache.get(root_text) or cache.setdefault(root_text, os.path.realpath(root_text))
+    real_parent = cache.get(parent) or cache.setdefault(parent, os.path.realpath(parent))
+    real = os.path.realpath(path) if os.path.islink(path) else os.path.join(real_parent, os.path.basename(path))
+    if real != base and not real.startswith(base.rstrip(os.sep) + os.sep):
         raise InvalidRepoId(f"The file for '{repo_id}' would be written outside {root}.")
-    return path
+    return Path(path)
 
 
 def same_repo(a: str, b: str) -> bool:
@@ -115,6 +122,7 @@ class ReportStore:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._resolved: dict[str, str] = {}  # folders resolved once per store (a run), see id_path
 
     # -- layout ------------------------------------------------------------------------------------------------------
     @property
@@ -138,16 +146,16 @@ class ReportStore:
         return self.root / ERRORS_FILE
 
     def report_path(self, repo_id: str) -> Path:
-        return id_path(self.root, repo_id, REPORT_SUFFIX)
+        return id_path(self.root, repo_id, REPORT_SUFFIX, resolved=self._resolved)
 
     def evidence_path(self, repo_id: str) -> Path:
-        return id_path(self.evidence_dir, repo_id, REPORT_SUFFIX, reserved=False)
+        return id_path(self.evidence_dir, repo_id, REPORT_SUFFIX, reserved=False, resolved=self._resolved)
 
     def history_path(self, repo_id: str) -> Path:
-        return id_path(self.history_dir, repo_id, HISTORY_SUFFIX, reserved=False)
+        return id_path(self.history_dir, repo_id, HISTORY_SUFFIX, reserved=False, resolved=self._resolved)
 
     def export_path(self, repo_id: str, fmt: str, suffix: str) -> Path:
-        return id_path(self.root / EXPORTS_DIR / fmt, repo_id, suffix, reserved=False)
+        return id_path(self.root / EXPORTS_DIR / fmt, repo_id, suffix, reserved=False, resolved=self._resolved)
 
     # -- reports -----------------------------------------------------------------------------------------------------
     def read_report(self, repo_id: str) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from auditor.evidence import DatasetEvidence, RepoEvidence
 from auditor.fsutil import atomic_write_json
 from auditor.hub.base import ChildModel, Hub
+from auditor.store import id_path
 
 _SHA = re.compile(r"[0-9a-f]{40}")
 
@@ -26,7 +27,7 @@ class EvidenceStore:
         self.root = Path(root)
 
     def path(self, repo_id: str) -> Path:
-        return self.root / f"{repo_id}.json"
+        return id_path(self.root, repo_id, ".json", reserved=False)  # a validated id, never outside ROOT
 
     def latest(self, repo_id: str) -> RepoEvidence | None:
         path = self.path(repo_id)
