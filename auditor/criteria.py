@@ -11,6 +11,10 @@ import yaml
 
 from auditor.paths import data_dir
 
+# libyaml's safe loader when installed (8x faster, same results), else the pure-Python one: every audit loads the
+# knowledge base and the criteria, so this is most of an offline answer's time.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 # The 11 criterion ids of the report contract; other criteria (OSAID components, MOF) are reported apart.
 CONTRACT_IDS = (
     "source", "free-redistribution", "derived-works", "integrity", "persons-groups", "fields-of-endeavor",
@@ -61,7 +65,7 @@ def load_criteria(directory: Path | None = None) -> tuple[Criterion, ...]:
     directory = directory or criteria_dir()
     out = []
     for path in sorted(directory.glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
         if not isinstance(raw, dict) or raw.get("id") != path.stem:
             raise CriteriaError(f"{path.name}: 'id' must equal the file name")
         unknown = sorted(set(raw) - _KEYS)

@@ -32,13 +32,19 @@ SITUATIONS = {
 }
 
 
+def catalogue_size() -> int:
+    lines = (ROOT / "models.txt").read_text(encoding="utf-8").splitlines()
+    return sum(1 for line in lines if line.split("#", 1)[0].strip())
+
+
 def commands(work: Path) -> dict[str, tuple[list[str], bool]]:
     """Command name -> (arguments, whether it takes --offline)."""
     bundled = ROOT / "reports"
     return {
         "audit": ([MODEL], True),
         "tree": (["tree", MODEL], True),
-        "batch models.txt": (["batch", str(ROOT / "models.txt"), "--out", str(work / "batch")], True),
+        f"batch models.txt ({catalogue_size()} models)": (["batch", str(ROOT / "models.txt"), "--out",
+                                                           str(work / "batch")], True),
         "export": (["export", MODEL, "--format", "cyclonedx"], True),
         "history": (["history", HISTORY_MODEL], False),
         "diff": (["diff", str(bundled / "meta-llama" / "Llama-2-13b-hf.json"),

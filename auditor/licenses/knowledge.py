@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from auditor.criteria import SAFE_LOADER
 from auditor.paths import data_dir
 
 # Every clause fact the knowledge base may state. The criteria YAML files map these to verdicts,
@@ -215,7 +216,7 @@ def load_knowledge(directory: Path | None = None) -> LicenseKnowledge:
     licenses = []
     for path in sorted(directory.glob("*.yaml")):
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
         except yaml.YAMLError as exc:
             raise KnowledgeError(f"{path.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
         if not isinstance(raw, dict):
