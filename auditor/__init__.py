@@ -25,6 +25,8 @@ _PUBLIC = {
     "read_ids": "auditor.batch",
     "build_site": "auditor.site.build",
     "rescore": "auditor.rescore",
+    "ReportStore": "auditor.store",
+    "check_report": "auditor.reportschema",
     "diff_paths": "auditor.diff",
     "load_history": "auditor.history",
     "events": "auditor.history",

@@ -21,8 +21,10 @@ from auditor.hub.snapshot import SnapshotHub as SnapshotHub
 from auditor.progress import NullProgress as NullProgress
 from auditor.progress import ProgressSink as ProgressSink
 from auditor.progress import choose_progress as choose_progress
+from auditor.reportschema import check_report as check_report
 from auditor.rescore import rescore as rescore
 from auditor.site.build import build_site as build_site
+from auditor.store import ReportStore as ReportStore
 
 __version__: str
 __all__: list[str]

@@ -311,15 +311,18 @@ def rescore_command(
     reports: Annotated[Path | None, typer.Argument(help="Directory of reports with its evidence/ (default: the "
                                                         "bundled reports, when writable).", show_default=False)] = None,
     check: Annotated[bool, typer.Option(help="Write nothing; exit 1 when a report would change.")] = False,
+    progress: ProgressOption = ProgressMode.auto,
+    quiet: QuietOption = False,
 ) -> None:
     """Judge every stored report again from its stored evidence (after the criteria change); no network."""
     from auditor.rescore import default_reports_dir, rescore, summary_lines
 
     try:
-        result = rescore(reports if reports is not None else default_reports_dir(), check=check)
+        result = rescore(reports if reports is not None else default_reports_dir(), check=check,
+                         progress=choose_progress(progress.value, quiet=quiet))
     except AuditError as exc:
         fail(exc)
-    for line in summary_lines(result):
+    for line in [] if quiet else summary_lines(result):
         print(clean(line))
     if result.failed or (check and result.changed):
         raise typer.Exit(EXIT_GATE_FAILED)

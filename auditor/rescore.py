@@ -17,6 +17,7 @@ from auditor.errors import EXIT_GATE_FAILED, AuditError, HubUnreachable, UsageEr
 from auditor.history import Change, append_history, changes_between, compact
 from auditor.lineage import AncestorCache
 from auditor.paths import data_dir
+from auditor.progress import NullProgress, ProgressSink
 from auditor.report import index_row
 from auditor.reportschema import InvalidReport, check_report, is_valid_report
 from auditor.store import ReportStore
@@ -162,8 +163,9 @@ def _rescore_one(old: dict[str, Any], hub: Any, cache: AncestorCache, evidence_d
     return new
 
 
-def rescore(reports_dir: Path, *, check: bool = False) -> RescoreResult:
+def rescore(reports_dir: Path, *, check: bool = False, progress: ProgressSink | None = None) -> RescoreResult:
     """Rescore every report under `reports_dir` from its stored evidence. `check`: compute, write nothing.
+    `progress` hears of each model as it is rescored (the CLI's bar or JSON lines).
 
     A report is replaced only by one built from complete, readable evidence; otherwise the model is listed as
     failed (and in errors.json) and its report is left untouched."""
@@ -178,20 +180,28 @@ def rescore(reports_dir: Path, *, check: bool = False) -> RescoreResult:
     found = find_reports(store.root)
     if not found:
         raise UsageError(f"{store.root} holds no audit reports to rescore.")
-    if check:
-        return _rescore_all(store, found, SnapshotHub(root=store.evidence_dir, keep_source=True), check=True)
-    with store.lock():
-        return _rescore_all(store, found, SnapshotHub(root=store.evidence_dir, keep_source=True), check=False)
+    progress = progress or NullProgress()
+    progress.start(len(found), "Rescoring")
+    try:
+        if check:
+            return _rescore_all(store, found, SnapshotHub(root=store.evidence_dir, keep_source=True), check=True,
+                                progress=progress)
+        with store.lock():
+            return _rescore_all(store, found, SnapshotHub(root=store.evidence_dir, keep_source=True), check=False,
+                                progress=progress)
+    finally:
+        progress.finish()
 
 
 def _rescore_all(store: ReportStore, found: list[tuple[Path, dict[str, Any]]], hub: Any, *,
-                 check: bool) -> RescoreResult:
+                 check: bool, progress: ProgressSink) -> RescoreResult:
     cache = AncestorCache()  # ancestors shared by many reports are parsed once
     result = RescoreResult(store.root, written=not check)
     rewritten: dict[str, dict[str, Any]] = {}
     for _, old in found:
         model_id = old["model"]["id"]
         new = _rescore_one(old, hub, cache, store.evidence_dir)
+        progress.advance(model_id, ok=not isinstance(new, str), detail=new if isinstance(new, str) else None)
         if isinstance(new, str):
             result.failed.append(RescoreFailure(model_id, new))
             continue

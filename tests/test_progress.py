@@ -158,3 +158,25 @@ def test_site_build_progress_json_emits_one_object_per_model_page(tmp_path: Path
              for path in (tmp_path / "site" / "models").rglob("*.html")}
     assert {line["item"] for line in lines} <= built and len(lines) == lines[-1]["total"] == lines[-1]["done"]
     assert {line["progress"] for line in lines} == {"Model pages"}
+
+
+def test_rescore_progress_json_emits_one_object_per_report(tmp_path: Path, capsys) -> None:
+    import shutil
+
+    from auditor.cli import main
+    from auditor.paths import data_dir
+
+    bundled = data_dir("reports")
+    for model_id in ("tiiuae/falcon-7b", "EleutherAI/gpt-j-6b"):
+        for sub in ("", "evidence/"):
+            target = tmp_path / f"{sub}{model_id}.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(bundled / f"{sub}{model_id}.json", target)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["rescore", str(tmp_path), "--check", "--progress", "json"])
+    captured = capsys.readouterr()
+    assert exit_info.value.code in (0, 1), captured.err  # 1: --check found a report that would change
+    lines = [json.loads(line) for line in captured.err.splitlines()]
+    assert sorted(line["item"] for line in lines) == ["EleutherAI/gpt-j-6b", "tiiuae/falcon-7b"]
+    assert lines[-1]["done"] == lines[-1]["total"] == 2 and {line["progress"] for line in lines} == {"Rescoring"}
+    assert "Rescored 2 report(s)" in captured.out
