@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from auditor.evidence import READ_BINARY, READ_OK, READ_TOO_LARGE, RepoEvidence
+from auditor.vocabulary import Source
 
 MAX_FRONT_MATTER = 256_000
 MAX_DEPTH = 20
@@ -120,6 +121,16 @@ def readme(evidence: RepoEvidence, metadata: bool = False) -> CardText | None:
     if evidence.card_data and not metadata:
         return split_card(text.content)
     return parse_card(text.content)
+
+
+SNAPSHOT_CARD_NOTE = ("the bundled snapshot holds only the facts compiled from public pages, not the published card, "
+                      "so what those facts do not mention is not known to be absent")
+
+
+def card_read_in_full(evidence: RepoEvidence) -> bool:
+    """Whether the README read is the published card, so that something it does not say is absent. A snapshot's
+    README is a compiled fact sheet: what it states was read on a public page, what it omits was not checked."""
+    return evidence.source != Source.SNAPSHOT
 
 
 def card_value(evidence: RepoEvidence, key: str) -> Any:

@@ -132,7 +132,8 @@ def evaluate_source(c: Criterion, reads: ProbeReads, _: Mapping[str, Verdict]) -
     if code.true and inference.true:
         return Verdict(c.id, PASS, "Weights, training code and inference support are all available.", found)
     if not code.available:
-        return Verdict(c.id, UNKNOWN, "Weights are published; the card could not be read to look for training code.",
+        why = code.summary[0].lower() + code.summary[1:]
+        return Verdict(c.id, UNKNOWN, f"Weights are published, but whether training code is linked is not known: {why}",
                        found)
     missing = "training code is not linked from the card" if not code.true else "no inference code or architecture found"
     return Verdict(c.id, PARTIAL, f"Weights are published but {missing}.", found)
@@ -160,7 +161,7 @@ def evaluate_data_transparency(c: Criterion, reads: ProbeReads, _: Mapping[str, 
         return Verdict(c.id, PARTIAL, "Partial data information: " + _data_parts(listed, described, processing) + ".",
                        found)
     if not described.available:
-        return Verdict(c.id, UNKNOWN, "The model card could not be read and no metadata lists training data.", found)
+        return Verdict(c.id, UNKNOWN, listed.summary, found)
     return Verdict(c.id, FAIL, "Nothing about the training data is listed or described.",
                    (Finding("no-data-information", "No datasets in metadata and no training-data description in the card.",
                             "README.md", "file"),))

@@ -24,11 +24,11 @@ FILES = ("README.md", "model.safetensors")
 
 
 def ev(card: dict | None = None, body: str | None = "# Model\n", files: tuple[str, ...] = FILES,
-       readme_status: str = READ_OK, **extra) -> RepoEvidence:
+       readme_status: str = READ_OK, source: str = "hub", **extra) -> RepoEvidence:
     """Evidence of a repo `t/model`: `body` None means the README could not be read."""
     texts = () if body is None else (TextFile("README.md", readme_status,
                                               "---\nlicense: x\n---\n" + body if readme_status == READ_OK else None),)
-    return RepoEvidence(repo_id="t/model", revision="a" * 40, source="hub", fetched_at="2026-01-01T00:00:00Z",
+    return RepoEvidence(repo_id="t/model", revision="a" * 40, source=source, fetched_at="2026-01-01T00:00:00Z",
                         card_data=card if card is not None else {"license": "apache-2.0"},
                         files=tuple(RepoFile(p, 10) for p in files), texts=texts, **extra)
 
@@ -214,3 +214,29 @@ def test_the_tree_runs_each_probe_once_per_model_it_judges(monkeypatch):
     build_tree(LiveHub(), fx.MIT_FINETUNE_GGUF, up=True, down=False, cache=AncestorCache())
     assert {repo for _, repo in counts} == {fx.MIT_FINETUNE_GGUF, fx.MIT_FINETUNE, fx.LLAMA2_BASE}
     assert set(counts.values()) == {1}, {k: v for k, v in counts.items() if v != 1}
+
+
+# -- the bundled snapshot: a compiled fact sheet states what a page showed; what it omits was not checked -----------
+SNAPSHOT_SHEET = {"body": "# t/model (compiled fact sheet)\n\n- License: apache-2.0 (card front matter)\n",
+                  "source": "snapshot"}
+
+
+@pytest.mark.parametrize(("probe_id", "kwargs", "expected"), [
+    ("training-data-listed", SNAPSHOT_SHEET, NA),
+    ("training-data-described", SNAPSHOT_SHEET, NA),
+    ("data-processing-described", SNAPSHOT_SHEET, NA),
+    ("training-code-linked", SNAPSHOT_SHEET, NA),
+    ("evaluation-results-reported", SNAPSHOT_SHEET, NA),
+    ("publishes-weights", {**SNAPSHOT_SHEET, "files": ()}, NA),
+    # what the sheet does state still counts
+    ("training-data-described", {**SNAPSHOT_SHEET, "body": DATA_SECTION}, T),
+    ("training-data-listed", {**SNAPSHOT_SHEET, "card": CORPUS}, T),
+    # the same omissions in a published card that was read are real absences
+    ("training-data-described", {**SNAPSHOT_SHEET, "source": "hub"}, F),
+    ("training-code-linked", {**SNAPSHOT_SHEET, "source": "hub"}, F),
+])
+def test_what_a_snapshot_fact_sheet_omits_is_not_known_to_be_absent(probe_id, kwargs, expected):
+    result = registry.probe(probe_id).run(_context(kwargs, ()))
+    assert result.outcome is expected, result.summary
+    if expected is NA:
+        assert "bundled snapshot" in result.summary

@@ -10,7 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from auditor.card import Block, CardDocument, Link, as_str_list, card_document, card_value, parse_markdown, split_card
+from auditor.card import (
+    Block,
+    CardDocument,
+    Link,
+    as_str_list,
+    card_document,
+    card_read_in_full,
+    card_value,
+    parse_markdown,
+    split_card,
+)
 from auditor.evidence import DatasetEvidence, RepoEvidence
 from auditor.probes import CARD_FIELD, FILE, HUB_FIELD, Finding
 
@@ -107,7 +117,7 @@ def code_links(evidence: RepoEvidence) -> list[Finding]:
 # -- data information -------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DataInformation:
-    readable: bool  # README prose was available
+    readable: bool  # the published card's prose was read, so what it does not say is known to be absent
     declared: list[Finding]  # datasets in metadata or dataset URLs
     unobtainable: list[Finding]  # declared datasets that do not resolve
     described: list[Finding]  # training data described (card sections, sentences, mix tables, dataset cards)
@@ -303,5 +313,5 @@ def data_information(evidence: RepoEvidence) -> DataInformation:
                                                       first.evidence_kind))
         if not out.described:
             out.once(out.described, "documents-described", out.processing[-1])
-    return DataInformation(document is not None, out.declared, out.unobtainable, out.described, out.processing,
-                           out.documents, out.unchecked)
+    return DataInformation(document is not None and card_read_in_full(evidence), out.declared, out.unobtainable,
+                           out.described, out.processing, out.documents, out.unchecked)

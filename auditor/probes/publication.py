@@ -6,12 +6,13 @@ import re
 from functools import lru_cache
 
 from auditor.bases import config_of
-from auditor.card import card_value, readme
+from auditor.card import SNAPSHOT_CARD_NOTE, card_read_in_full, card_value, readme
 from auditor.evidence import RepoEvidence
 from auditor.probes import CARD_FIELD, FILE, HUB_FIELD, Finding, ProbeResult, false, not_available, true
 from auditor.probes.card_reading import DataInformation, code_links
 from auditor.probes.card_reading import data_information as read_data_information
 from auditor.probes.context import ProbeContext
+from auditor.vocabulary import Source
 
 WEIGHT_FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("safetensors", (".safetensors",)),
@@ -107,8 +108,23 @@ def _card_readable(ctx: ProbeContext) -> bool:
     return ctx.memo("readme", lambda: readme(ctx.evidence)) is not None
 
 
+def _absence_known(ctx: ProbeContext) -> bool:
+    """Whether the card was read in full, so that something it does not say is absent (not merely unrecorded)."""
+    return _card_readable(ctx) and card_read_in_full(ctx.evidence)
+
+
+def _unread(ctx: ProbeContext, unreadable: str) -> str:
+    """The true reason a card question stays open: a snapshot's fact sheet, or a card that could not be read."""
+    if _card_readable(ctx) and not card_read_in_full(ctx.evidence):
+        return SNAPSHOT_CARD_NOTE[0].upper() + SNAPSHOT_CARD_NOTE[1:] + "."
+    return unreadable
+
+
 def probe_publishes_weights(ctx: ProbeContext) -> ProbeResult:
     if not ctx.evidence.files:
+        if ctx.evidence.source == Source.SNAPSHOT:
+            return not_available("The bundled snapshot records no file list for this model: no public page read "
+                                 "showed it.")
         return not_available("The repository's file list could not be read.")
     found = _weight_findings(ctx.evidence)
     if found:
@@ -121,9 +137,9 @@ def probe_training_code_linked(ctx: ProbeContext) -> ProbeResult:
     links = _code_links(ctx.evidence)
     if links:
         return true(links, "Training code is linked from the card.")
-    if _card_readable(ctx):
+    if _absence_known(ctx):
         return false("Training code is not linked from the card.")
-    return not_available("The card could not be read to look for training code.")
+    return not_available(_unread(ctx, "The card could not be read to look for training code."))
 
 
 def probe_inference_supported(ctx: ProbeContext) -> ProbeResult:
@@ -148,9 +164,9 @@ def probe_evaluation_results_reported(ctx: ProbeContext) -> ProbeResult:
     if ctx.evidence.card_data.get("model-index"):
         return true((Finding("evaluation-results", "The card's model-index reports evaluation results.",
                              "cardData.model-index", CARD_FIELD),), "Evaluation results are reported.")
-    if ctx.evidence.card_data or _card_readable(ctx):
+    if (ctx.evidence.card_data or _card_readable(ctx)) and card_read_in_full(ctx.evidence):
         return false("The card reports no evaluation results (model-index).")
-    return not_available("The card metadata could not be read to look for evaluation results.")
+    return not_available(_unread(ctx, "The card metadata could not be read to look for evaluation results."))
 
 
 def probe_access_gated(ctx: ProbeContext) -> ProbeResult:
@@ -176,7 +192,7 @@ def probe_training_data_listed(ctx: ProbeContext) -> ProbeResult:
         return true(named, f"{len(named)} training dataset(s) are named.")
     if data.readable:
         return false("No training dataset is listed.")
-    return not_available("The model card could not be read and no metadata lists training data.")
+    return not_available(_unread(ctx, "The model card could not be read and no metadata lists training data."))
 
 
 def probe_training_data_obtainable(ctx: ProbeContext) -> ProbeResult:
@@ -190,13 +206,13 @@ def probe_training_data_obtainable(ctx: ProbeContext) -> ProbeResult:
         return true(data.declared, "Every listed training dataset can be obtained.")
     if data.readable:
         return false("No training dataset is listed, so none can be obtained.")
-    return not_available("The model card could not be read and no metadata lists training data.")
+    return not_available(_unread(ctx, "The model card could not be read and no metadata lists training data."))
 
 
 def _card_probe(ctx: ProbeContext, found: list[Finding], yes: str, no: str, unread: str) -> ProbeResult:
     if found:
         return true(found, yes)
-    return false(no) if _data(ctx).readable else not_available(unread)
+    return false(no) if _data(ctx).readable else not_available(_unread(ctx, unread))
 
 
 def probe_training_data_described(ctx: ProbeContext) -> ProbeResult:
