@@ -13,7 +13,6 @@ from typing import Any
 import yaml
 
 from auditor.evidence import READ_BINARY, READ_OK, READ_TOO_LARGE, RepoEvidence
-from auditor.vocabulary import Source
 
 MAX_FRONT_MATTER = 256_000
 MAX_DEPTH = 20
@@ -123,14 +122,19 @@ def readme(evidence: RepoEvidence, metadata: bool = False) -> CardText | None:
     return parse_card(text.content)
 
 
-SNAPSHOT_CARD_NOTE = ("the bundled snapshot holds only the facts compiled from public pages, not the published card, "
-                      "so what those facts do not mention is not known to be absent")
+SNAPSHOT_CARD_NOTE = "the bundled snapshot holds only facts compiled from public pages, not the whole card"
+
+
+def compiled_from_pages(evidence: RepoEvidence) -> bool:
+    """Evidence compiled by hand from public pages (the bundled snapshot's facts, each with its provenance), as
+    opposed to files read from the repository: what it states was seen on a page, what it omits was not checked."""
+    return bool(evidence.provenance)
 
 
 def card_read_in_full(evidence: RepoEvidence) -> bool:
-    """Whether the README read is the published card, so that something it does not say is absent. A snapshot's
-    README is a compiled fact sheet: what it states was read on a public page, what it omits was not checked."""
-    return evidence.source != Source.SNAPSHOT
+    """Whether the README read is the published card, so that something it does not say is absent (a compiled
+    fact sheet stands in for the card in the bundled snapshot)."""
+    return not compiled_from_pages(evidence)
 
 
 def card_value(evidence: RepoEvidence, key: str) -> Any:

@@ -218,7 +218,8 @@ def test_the_tree_runs_each_probe_once_per_model_it_judges(monkeypatch):
 
 # -- the bundled snapshot: a compiled fact sheet states what a page showed; what it omits was not checked -----------
 SNAPSHOT_SHEET = {"body": "# t/model (compiled fact sheet)\n\n- License: apache-2.0 (card front matter)\n",
-                  "source": "snapshot"}
+                  "source": "snapshot", "provenance": ({"fact": "license", "url": "https://example.org/card"},)}
+STORED_CARD = {**SNAPSHOT_SHEET, "provenance": ()}  # a snapshot of evidence read from the repository itself
 
 
 @pytest.mark.parametrize(("probe_id", "kwargs", "expected"), [
@@ -231,12 +232,13 @@ SNAPSHOT_SHEET = {"body": "# t/model (compiled fact sheet)\n\n- License: apache-
     # what the sheet does state still counts
     ("training-data-described", {**SNAPSHOT_SHEET, "body": DATA_SECTION}, T),
     ("training-data-listed", {**SNAPSHOT_SHEET, "card": CORPUS}, T),
-    # the same omissions in a published card that was read are real absences
-    ("training-data-described", {**SNAPSHOT_SHEET, "source": "hub"}, F),
-    ("training-code-linked", {**SNAPSHOT_SHEET, "source": "hub"}, F),
+    # the same omissions in a published card that was read are real absences, live or stored
+    ("training-data-described", {**SNAPSHOT_SHEET, "source": "hub", "provenance": ()}, F),
+    ("training-code-linked", STORED_CARD, F),
+    ("publishes-weights", {**STORED_CARD, "files": ()}, NA),
 ])
 def test_what_a_snapshot_fact_sheet_omits_is_not_known_to_be_absent(probe_id, kwargs, expected):
     result = registry.probe(probe_id).run(_context(kwargs, ()))
     assert result.outcome is expected, result.summary
-    if expected is NA:
+    if expected is NA and kwargs.get("provenance"):
         assert "bundled snapshot" in result.summary

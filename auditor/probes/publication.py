@@ -6,13 +6,12 @@ import re
 from functools import lru_cache
 
 from auditor.bases import config_of
-from auditor.card import SNAPSHOT_CARD_NOTE, card_read_in_full, card_value, readme
+from auditor.card import SNAPSHOT_CARD_NOTE, card_read_in_full, card_value, compiled_from_pages, readme
 from auditor.evidence import RepoEvidence
 from auditor.probes import CARD_FIELD, FILE, HUB_FIELD, Finding, ProbeResult, false, not_available, true
 from auditor.probes.card_reading import DataInformation, code_links
 from auditor.probes.card_reading import data_information as read_data_information
 from auditor.probes.context import ProbeContext
-from auditor.vocabulary import Source
 
 WEIGHT_FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("safetensors", (".safetensors",)),
@@ -122,7 +121,7 @@ def _unread(ctx: ProbeContext, unreadable: str) -> str:
 
 def probe_publishes_weights(ctx: ProbeContext) -> ProbeResult:
     if not ctx.evidence.files:
-        if ctx.evidence.source == Source.SNAPSHOT:
+        if compiled_from_pages(ctx.evidence):
             return not_available("The bundled snapshot records no file list for this model: no public page read "
                                  "showed it.")
         return not_available("The repository's file list could not be read.")
