@@ -14,8 +14,8 @@ from auditor.card import as_str_list, card_value, readme
 from auditor.errors import AuditError
 from auditor.evidence import READ_OK, RepoEvidence
 from auditor.repoid import validate_repo_id
+from auditor.vocabulary import HUB_RELATIONS
 
-RELATIONS = ("adapter", "merge", "quantized", "finetune")
 FOUND_IN_CARD, FOUND_IN_ADAPTER_CONFIG, FOUND_IN_PROSE = "card", "adapter-config", "card-prose"
 # Files that make a repo a quantisation when its card does not say (AutoGPTQ and AutoAWQ side configs).
 QUANTIZATION_FILES = ("quantize_config.json", "quant_config.json")
@@ -97,10 +97,10 @@ def is_adapter(evidence: RepoEvidence) -> bool:
 def relation_of(evidence: RepoEvidence, n_bases: int) -> str:
     """The card's `base_model_relation`, else the Hub's own, else inferred the way the Hub does."""
     declared = card_value(evidence, "base_model_relation")
-    if isinstance(declared, str) and declared.strip().lower() in RELATIONS:
+    if isinstance(declared, str) and declared.strip().lower() in HUB_RELATIONS:
         return declared.strip().lower()
     hub_field = evidence.base_models_field or {}
-    if isinstance(hub_field.get("relation"), str) and hub_field["relation"] in RELATIONS:
+    if isinstance(hub_field.get("relation"), str) and hub_field["relation"] in HUB_RELATIONS:
         return hub_field["relation"]
     if is_adapter(evidence):
         return "adapter"

@@ -62,5 +62,9 @@ class Relation(StrEnum):
     UNKNOWN = "unknown"
 
 
+# The relations the Hub itself names, in its `base_model:<relation>:<id>` tags and `base_model_relation`.
+HUB_RELATIONS: tuple[str, ...] = (Relation.ADAPTER, Relation.MERGE, Relation.QUANTIZED, Relation.FINETUNE)
+
+
 # Hub license ids that state nothing: the terms must come from elsewhere (license files, gate text, ancestors).
 NON_COMMITTAL_LICENSE_IDS: frozenset[str] = frozenset({"other", "unknown", "none", "n/a", ""})

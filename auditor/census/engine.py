@@ -17,8 +17,7 @@ from pathlib import Path
 import duckdb
 
 from auditor.census.licenses import license_classes, license_name_aliases
-
-RELATIONS = ("adapter", "merge", "quantized", "finetune")
+from auditor.vocabulary import HUB_RELATIONS
 
 
 @dataclass(frozen=True)
@@ -174,7 +173,7 @@ STEPS = [
 def build(con: duckdb.DuckDBPyConnection, inputs: Inputs, timings: dict[str, float] | None = None) -> None:
     """Create the temp table `census` (one row per model) and `edges` from the raw rows."""
     _load_license_tables(con)
-    values = {"raw": _raw_select(inputs), "relations": ", ".join(f"'{r}'" for r in RELATIONS),
+    values = {"raw": _raw_select(inputs), "relations": ", ".join(f"'{r}'" for r in HUB_RELATIONS),
               "card_license": _json_strings("c.license"), "card_bases": _json_strings("c.base_model"),
               "card_shape": CARD_SHAPE}
     for name, sql in STEPS:

@@ -59,7 +59,7 @@ from auditor.hub.fields import ModelInfo, bounded_count, dataset_ids, read_model
 from auditor.hub.transport import BudgetExhausted, check_audit_budget, deadline_client, request_deadline
 from auditor.repoid import validate_repo_id
 from auditor.safetensors_header import SafetensorsHeader, SafetensorsHeaderError, header_length, parse_header
-from auditor.vocabulary import NON_COMMITTAL_LICENSE_IDS
+from auditor.vocabulary import HUB_RELATIONS, NON_COMMITTAL_LICENSE_IDS
 from auditor.weights_safety import MAX_SCAN_BYTES, TOO_LARGE, UNREAD, is_pickle_file, scan_pickle
 
 T = TypeVar("T")
@@ -74,7 +74,6 @@ MAX_SAFETENSORS_SHARDS = 128
 RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
 MAX_JSON_BYTES = 64_000_000  # a model_info of a repo with very many files is a few MB
 MAX_PICKLE_SCANS = 16  # pickle files fetched for scanning per repo (each at most MAX_SCAN_BYTES)
-CHILD_RELATIONS = ("adapter", "merge", "quantized", "finetune")  # the Hub's base_model:<relation>: tags
 USER_AGENT = (f"model-openness-auditor/{__version__}; hf_hub/{hf_hub_version}; "
               f"python/{'.'.join(map(str, sys.version_info[:3]))}")
 CONNECT_TIMEOUT = 5.0  # seconds to open a connection: a reachable Hub answers a SYN far sooner
@@ -627,7 +626,7 @@ class LiveHub(Hub):
         children of a child only when it has some."""
         validate_repo_id(repo_id)
         tag = f"base_model:{relation}:{repo_id}" if relation else f"base_model:{repo_id}"
-        relation_tags = {f"base_model:{rel}:{repo_id}": rel for rel in CHILD_RELATIONS}
+        relation_tags = {f"base_model:{rel}:{repo_id}": rel for rel in HUB_RELATIONS}
 
         try:  # each page is retried on its own; a page that fails for good fails the listing (no silent gap)
             models = self._list_models(limit=limit, filter=tag,

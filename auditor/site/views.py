@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from auditor.render import gated_word
 from auditor.render.badge import badge_html, badge_markdown
 from auditor.site.families import Derivative, derivation_summary, read_lineage
 from auditor.site.lineage_svg import layout
@@ -101,14 +102,6 @@ def exact_count(value: Any) -> str:
     if n is None:
         return ""
     return _magnitude(n) if n >= HUGE_COUNT else f"{n:,}"
-
-
-def gated_word(value: Any) -> str:
-    if value in (False, None, "", "false", "False"):
-        return "no"
-    if value is True:
-        return "yes"
-    return text(value)
 
 
 GATED_WORDS = {"auto": "yes, access is granted automatically after accepting the terms",
