@@ -28,11 +28,29 @@ def report_schema() -> dict[str, Any]:
     return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
+def _inline_refs(node: Any, defs: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
+    """The schema with every local `#/$defs/...` reference replaced by its definition: the same constraints, but
+    the validator no longer resolves a reference for each of the thousands of values in a report (the site
+    validates ten thousand reports per build). A reference inside its own definition is left as it is."""
+    if isinstance(node, list):
+        return [_inline_refs(item, defs, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    name = ref.removeprefix("#/$defs/") if isinstance(ref, str) and ref.startswith("#/$defs/") else None
+    if name in defs and name not in seen:
+        target = _inline_refs(defs[name], defs, (*seen, name))
+        rest = {k: _inline_refs(v, defs, seen) for k, v in node.items() if k != "$ref"}
+        return {"allOf": [target, rest]} if rest else target
+    return {k: v if k == "$defs" else _inline_refs(v, defs, seen) for k, v in node.items()}
+
+
 @cache
 def _validator() -> Any:
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(report_schema())
+    schema = report_schema()
+    return Draft202012Validator(_inline_refs(schema, schema.get("$defs", {})))
 
 
 def _visible(text: str) -> str:

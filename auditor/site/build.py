@@ -16,6 +16,7 @@ The site is built in a staging directory beside OUT and swapped in at the end, s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -29,7 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -109,6 +110,7 @@ class ReportSummary:
     declared: str = ""
     mof_class: str = ""
     lineage: LineageFacts = LineageFacts((), frozenset(), None)
+    digest: str = ""  # sha-256 of the file as validated: a model page re-reads it without validating it again
 
 
 @dataclass
@@ -200,7 +202,7 @@ def load_reports(reports_dir: Path) -> tuple[list[ReportSummary], list[str]]:
         if isinstance(got, str):
             skipped.append(f"{rel}: {got}")
             continue
-        summary = summarize(got[0], path, got[1])
+        summary = replace(summarize(got[0], path, got[1]), digest=hashlib.sha256(got[2]).hexdigest())
         earlier = by_id.get(summary.id)
         if earlier is not None and (earlier.audited_at, str(earlier.path)) > (summary.audited_at, str(summary.path)):
             continue  # an older copy (e.g. a dated snapshot): the site shows the latest audit of each model
@@ -458,16 +460,24 @@ def family_page(root_id: str) -> str:
     return f"families/{model_path(root_id)}.html"
 
 
-def _render_models(jobs: list[tuple[str, Path, tuple[Derivative, ...]]], shared: _Shared) -> tuple[int, int]:
-    """Model page, raw report copy and badge for each (id, path, derivatives); returns (files, bytes) written."""
+def _reread(path: Path, digest: str) -> tuple[dict[str, Any], bytes]:
+    """The report validated when the build began, read again: the same bytes, or the build stops."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        raw = b""
+    if hashlib.sha256(raw).hexdigest() != digest:
+        raise UsageError(f"{path} changed while the site was being built; build again.")
+    return loads_strict(raw), raw
+
+
+def _render_models(jobs: list[tuple[str, Path, str, tuple[Derivative, ...]]], shared: _Shared) -> tuple[int, int]:
+    """Model page, raw report copy and badge for each (id, path, digest, derivatives); returns (files, bytes)."""
     tools = _renderer(shared)
     writer = _Writer(shared.staging)
     badges: dict[str, bytes] = {}
-    for repo_id, path, derivatives in jobs:
-        got = read_usable_report(path)
-        if not isinstance(got, tuple) or got[0] != repo_id:
-            raise UsageError(f"{path} changed while the site was being built; build again.")
-        _, report, raw = got
+    for repo_id, path, digest, derivatives in jobs:
+        report, raw = _reread(path, digest)
         rel = f"models/{model_path(repo_id)}.html"
         ctx = shared.links(_root_of(rel), repo_id, safe_revision(as_dict(report.get("model")).get("revision")))
         family = f"{ctx.root}{family_page(repo_id)}" if repo_id in shared.families else None
@@ -481,7 +491,7 @@ def _render_models(jobs: list[tuple[str, Path, tuple[Derivative, ...]]], shared:
     return writer.files, writer.bytes
 
 
-def _render_all_models(jobs: list[tuple[str, Path, tuple[Derivative, ...]]], shared: _Shared,
+def _render_all_models(jobs: list[tuple[str, Path, str, tuple[Derivative, ...]]], shared: _Shared,
                        workers: int | None, progress: ProgressSink) -> tuple[int, int]:
     if workers is None:
         workers = min(os.cpu_count() or 1, 8) if len(jobs) >= PARALLEL_FROM else 1
@@ -565,7 +575,7 @@ class _Build:
     def run(self, workers: int | None, progress: ProgressSink) -> int:
         """Model pages (in worker processes when there are many) and, meanwhile, every other page in a thread of
         this process: the shared pages need no model page, so the build takes the longer of the two, not both."""
-        jobs = [(s.id, s.path, self.lineage.of(s.id)) for s in self.summaries]
+        jobs = [(s.id, s.path, s.digest, self.lineage.of(s.id)) for s in self.summaries]
         if workers is None:
             workers = min(os.cpu_count() or 1, 8) if len(jobs) >= PARALLEL_FROM else 1
         shared_pages = ThreadPoolExecutor(max_workers=1) if workers > 1 else None
