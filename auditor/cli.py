@@ -22,6 +22,7 @@ from auditor.errors import EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_USAGE, AuditErr
 from auditor.progress import ProgressSink, choose_progress
 from auditor.render import clean
 from auditor.repoid import validate_repo_id
+from auditor.vocabulary import OPENNESS_ORDER, Classification
 
 app = typer.Typer(
     name="audit",
@@ -99,7 +100,8 @@ class TreeFormat(str, Enum):
 
 
 # Gate order: a model meets `--require X` when its class is X or more open.
-GATE_ORDER = ["closed", "restricted", "open-weights", "open-source"]
+# Least open first, so a class meets a gate when it comes at or after it; unknown meets none.
+GATE_ORDER = [c for c in reversed(OPENNESS_ORDER) if c is not Classification.UNKNOWN]
 
 
 def fail(exc: AuditError) -> None:
