@@ -503,6 +503,7 @@ def test_the_atom_feed_parses_and_lists_the_falcon_relicensing(watched: Watched,
     assert len(falcon) == 1
     assert "license changed from" in falcon[0].title and "apache-2.0" in falcon[0].title
     assert "classification changed from restricted to open-weights" in falcon[0].title
+    assert falcon[0].updated.startswith("2023-05-31")  # the relicensing commit's date, not the day it was compiled
     assert falcon[0].link.endswith(f"models/{FALCON}.html") and falcon[0].id.startswith("urn:uuid:")
     page.goto(bundled_url + "changes.html")
     entry = page.locator(f"li.change[data-model='{FALCON}']")

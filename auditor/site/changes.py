@@ -43,6 +43,15 @@ def real_sha(value: Any) -> str | None:
     return value if isinstance(value, str) and _SHA.match(value) else None
 
 
+def _event_date(before: dict[str, Any], after: dict[str, Any]) -> str | None:
+    """When the change happened: the new commit's date when the model itself changed (a relicensing in 2023 is not
+    dated by the day we compiled it); the audit's date when only our judgement of the same commit changed."""
+    commit = after.get("commit_date")
+    if isinstance(commit, str) and commit and commit != before.get("commit_date"):
+        return commit
+    return after.get("date") if isinstance(after.get("date"), str) else None
+
+
 def _entries_for(model: str, rows: list[dict[str, Any]]) -> list[Entry]:
     rows = sorted((r for r in rows if isinstance(r, dict)), key=lambda r: str(r.get("date") or ""))
     out = []
@@ -53,7 +62,7 @@ def _entries_for(model: str, rows: list[dict[str, Any]]) -> list[Entry]:
         parts = tuple(c.sentence for c in changes)
         headline = [c.sentence for c in changes if c.kind in HEADLINE_KINDS] or list(parts)
         first = changes[0]
-        grouped = Change(model, after.get("date") if isinstance(after.get("date"), str) else None,
+        grouped = Change(model, _event_date(before, after),
                          first.kind, first.field, first.before, first.after, "; ".join(headline))
         out.append(Entry(grouped, parts, real_sha(after.get("revision")), real_sha(before.get("revision"))))
     return out
